@@ -11,5 +11,6 @@ struct ioaccelctl_command {
 };
 
 extern const struct ioaccelctl_command ioaccelctl_cmd_version;
+extern const struct ioaccelctl_command ioaccelctl_cmd_validate;
 
 #endif

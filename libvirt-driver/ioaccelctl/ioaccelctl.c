@@ -15,6 +15,7 @@
 
 static const struct ioaccelctl_command *const commands[] = {
 	&ioaccelctl_cmd_version,
+	&ioaccelctl_cmd_validate,
 	NULL,
 };
 

@@ -1,0 +1,60 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Data-driven checks of schemas/examples (TAP, one test per check):
+#  - each example domain is valid for `ioaccelctl validate` and, as a whole
+#    domain, for libvirt's own `virt-xml-validate FILE domain`;
+#  - each invalid/NAME.xml fails `ioaccelctl validate` with exit status 1 and
+#    exactly the message in invalid/NAME.err on stderr.
+set -u
+srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
+builddir=${top_builddir:-$srcdir}
+ctl=$builddir/libvirt-driver/ioaccelctl/ioaccelctl
+examples=$srcdir/schemas/examples
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+valid=$(ls "$examples"/*.xml)
+invalid=$(ls "$examples"/invalid/*.xml)
+n=0
+for f in $valid; do n=$((n + 2)); done
+for f in $invalid; do n=$((n + 1)); done
+echo "1..$n"
+
+i=0
+have_libvirt=$(command -v virt-xml-validate || true)
+for f in $valid; do
+	name=${f#"$srcdir"/}
+	i=$((i + 1))
+	if "$ctl" validate "$f" >"$tmp/out" 2>"$tmp/err"; then
+		echo "ok $i - ioaccelctl validate $name"
+	else
+		echo "not ok $i - ioaccelctl validate $name"
+		sed 's/^/# /' "$tmp/err"
+	fi
+	i=$((i + 1))
+	if [ -z "$have_libvirt" ]; then
+		echo "ok $i - virt-xml-validate $name # SKIP virt-xml-validate not found (install libvirt-clients)"
+	elif virt-xml-validate "$f" domain >"$tmp/out" 2>&1; then
+		echo "ok $i - virt-xml-validate $name domain"
+	else
+		echo "not ok $i - virt-xml-validate $name domain"
+		sed 's/^/# /' "$tmp/out"
+	fi
+done
+
+for f in $invalid; do
+	name=${f#"$srcdir"/}
+	i=$((i + 1))
+	expected="ioaccelctl: $(cat "${f%.xml}.err")"
+	"$ctl" validate "$f" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	got=$(cat "$tmp/err")
+	if [ $rc -eq 1 ] && [ "$got" = "$expected" ] && [ ! -s "$tmp/out" ]; then
+		echo "ok $i - $name is rejected with its message"
+	else
+		echo "not ok $i - $name is rejected with its message"
+		echo "# exit status: $rc (expected 1)"
+		echo "# expected: $expected"
+		echo "# got:      $got"
+	fi
+done
