@@ -12,5 +12,9 @@ struct ioaccelctl_command {
 
 extern const struct ioaccelctl_command ioaccelctl_cmd_version;
 extern const struct ioaccelctl_command ioaccelctl_cmd_validate;
+extern const struct ioaccelctl_command ioaccelctl_cmd_plan;
+extern const struct ioaccelctl_command ioaccelctl_cmd_status;
+extern const struct ioaccelctl_command ioaccelctl_cmd_stats;
+extern const struct ioaccelctl_command ioaccelctl_cmd_release;
 
 #endif

@@ -16,6 +16,10 @@
 static const struct ioaccelctl_command *const commands[] = {
 	&ioaccelctl_cmd_version,
 	&ioaccelctl_cmd_validate,
+	&ioaccelctl_cmd_plan,
+	&ioaccelctl_cmd_status,
+	&ioaccelctl_cmd_stats,
+	&ioaccelctl_cmd_release,
 	NULL,
 };
 
