@@ -27,6 +27,10 @@ extern const size_t ioaccel_accel_rng_len;
 
 long ioaccel_xml_line(const xmlNode *node);
 
+/* ioaccel_err() for messages that quote the document: control characters
+ * in quoted values become spaces, so the message stays on one line. */
+void ioaccel_xml_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Log "WHO: <accel:NAME> at line N: MESSAGE" once, at error priority. */
 void ioaccel_accel_error(const char *who, const xmlNode *node, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

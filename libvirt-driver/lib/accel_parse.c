@@ -24,6 +24,22 @@ long ioaccel_xml_line(const xmlNode *node)
 	return node ? xmlGetLineNo(node) : -1;
 }
 
+void ioaccel_xml_err(const char *fmt, ...)
+{
+	char msg[1024], *p;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	/* Values from the document may hold newlines (&#10;) or tabs: the
+	 * message stays one line, as virsh shows it. */
+	for (p = msg; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	ioaccel_err("%s", msg);
+}
+
 void ioaccel_accel_error(const char *who, const xmlNode *node, const char *fmt, ...)
 {
 	char msg[768];
@@ -34,7 +50,7 @@ void ioaccel_accel_error(const char *who, const xmlNode *node, const char *fmt, 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	ioaccel_err("%s: <%s%s> at line %ld: %s", who, ours ? IOACCEL_PREFIX : "",
+	ioaccel_xml_err("%s: <%s%s> at line %ld: %s", who, ours ? IOACCEL_PREFIX : "",
 		    (const char *)node->name, ioaccel_xml_line(node), msg);
 }
 
@@ -312,7 +328,7 @@ int ioaccel_accel_from_xml(const char *who, const xmlNode *el, struct ioaccel_ac
 	return 0;
 fail:
 	if (rc == -ENOMEM)
-		ioaccel_err("%s: out of memory while reading the accel element.", who);
+		ioaccel_xml_err("%s: out of memory while reading the accel element.", who);
 	ioaccel_accel_free(a);
 	return rc;
 }

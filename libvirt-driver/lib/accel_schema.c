@@ -78,7 +78,7 @@ static int load_schema(void)
 				   NULL, XML_PARSE_NONET | XML_PARSE_NOBLANKS);
 	if (!schema || !schema_doc) {
 		/* A build defect, not a user error: say so plainly. */
-		ioaccel_err("the accel schema built into libioaccel does not load: %s; "
+		ioaccel_xml_err("the accel schema built into libioaccel does not load: %s; "
 			    "rebuild ioaccel from a clean tree.",
 			    fe.have ? fe.msg : "out of memory");
 		schema_broken = true;
@@ -120,7 +120,7 @@ int ioaccel_accel_schema_validate(const char *who, xmlNode *accel)
 	if (rc == 0)
 		return 0;
 	if (rc < 0) {
-		ioaccel_err("%s: the accel element at line %ld could not be validated "
+		ioaccel_xml_err("%s: the accel element at line %ld could not be validated "
 			    "(libxml2 internal error); nothing was changed.",
 			    who, ioaccel_xml_line(accel));
 		return -EIO;

@@ -274,17 +274,17 @@ static int load_document(const char *buf, size_t len, struct load_state *st, xml
 
 	*out = NULL;
 	if (len == 0) {
-		ioaccel_err("%s is empty; expected a libvirt domain XML document.", st->who);
+		ioaccel_xml_err("%s is empty; expected a libvirt domain XML document.", st->who);
 		return -EINVAL;
 	}
 	if (len > IOACCEL_XML_MAX_BYTES) {
-		ioaccel_err("%s is %zu bytes; the most accepted is %d bytes (1 MiB).", st->who, len,
+		ioaccel_xml_err("%s is %zu bytes; the most accepted is %d bytes (1 MiB).", st->who, len,
 			    IOACCEL_XML_MAX_BYTES);
 		return -EFBIG;
 	}
 	bad = utf8_first_bad((const unsigned char *)buf, len);
 	if (bad < len) {
-		ioaccel_err("%s: line %ld: byte 0x%02x at offset %zu is not valid UTF-8; "
+		ioaccel_xml_err("%s: line %ld: byte 0x%02x at offset %zu is not valid UTF-8; "
 			    "domain XML must be UTF-8.",
 			    st->who, line_at(buf, bad), (unsigned char)buf[bad], bad);
 		return -EILSEQ;
@@ -292,7 +292,7 @@ static int load_document(const char *buf, size_t len, struct load_state *st, xml
 
 	ctxt = xmlCreateMemoryParserCtxt(buf, (int)len);
 	if (!ctxt) {
-		ioaccel_err("%s: out of memory while parsing.", st->who);
+		ioaccel_xml_err("%s: out of memory while parsing.", st->who);
 		return -ENOMEM;
 	}
 	/* No NOENT, DTDLOAD, DTDATTR or XINCLUDE: nothing is expanded or loaded. */
@@ -313,22 +313,22 @@ static int load_document(const char *buf, size_t len, struct load_state *st, xml
 	xmlFreeParserCtxt(ctxt);
 
 	if (st->failed) {
-		ioaccel_err("%s: %s", st->who, st->err);
+		ioaccel_xml_err("%s: %s", st->who, st->err);
 		xmlFreeDoc(doc);
 		return -EINVAL;
 	}
 	if (!ok) {
 		if (st->have_xml_error)
-			ioaccel_err("%s is not well-formed XML: line %ld: %s.", st->who,
+			ioaccel_xml_err("%s is not well-formed XML: line %ld: %s.", st->who,
 				    st->xml_error_line, st->xml_error);
 		else
-			ioaccel_err("%s is not well-formed XML.", st->who);
+			ioaccel_xml_err("%s is not well-formed XML.", st->who);
 		xmlFreeDoc(doc);
 		return -EINVAL;
 	}
 	if (doc->encoding && strcasecmp((const char *)doc->encoding, "UTF-8") != 0 &&
 	    strcasecmp((const char *)doc->encoding, "UTF8") != 0) {
-		ioaccel_err("%s declares encoding '%.32s'; domain XML must be UTF-8.", st->who,
+		ioaccel_xml_err("%s declares encoding '%.32s'; domain XML must be UTF-8.", st->who,
 			    (const char *)doc->encoding);
 		xmlFreeDoc(doc);
 		return -EINVAL;
@@ -495,7 +495,7 @@ static int read_cpuset(const char *who, const xmlNode *n, const char *attr, unsi
 
 	ok = v && cpuset_parse((const char *)v, max, out);
 	if (!ok)
-		ioaccel_err("%s: <%s> at line %ld: %s='%.64s' is not a valid %s list; write "
+		ioaccel_xml_err("%s: <%s> at line %ld: %s='%.64s' is not a valid %s list; write "
 			    "numbers and ranges below %u such as 0-3,8.",
 			    who, (const char *)n->name, ioaccel_xml_line(n), attr,
 			    v ? (const char *)v : "", what, max);
@@ -525,7 +525,7 @@ static int read_vcpus(const char *who, const xmlNode *domain, struct ioaccel_dom
 		errno = 0;
 		v = strtoul(text, &end, 10);
 		if (!*text || *end || errno || v < 1 || v > MAX_VCPUS) {
-			ioaccel_err("%s: <vcpu> at line %ld: '%.32s' is not a vCPU count; write a "
+			ioaccel_xml_err("%s: <vcpu> at line %ld: '%.32s' is not a vCPU count; write a "
 				    "number from 1 to %d.",
 				    who, ioaccel_xml_line(vcpu), text, MAX_VCPUS);
 			free(text);
@@ -548,7 +548,7 @@ static int read_vcpus(const char *who, const xmlNode *domain, struct ioaccel_dom
 		idv = xmlGetNoNsProp(c, BAD_CAST "vcpu");
 		id = idv ? strtoul((const char *)idv, &end, 10) : 0;
 		if (!idv || !*idv || *end || id >= dom->vcpus) {
-			ioaccel_err("%s: <vcpupin> at line %ld: vcpu='%.16s' is not a vCPU of this "
+			ioaccel_xml_err("%s: <vcpupin> at line %ld: vcpu='%.16s' is not a vCPU of this "
 				    "domain; write a number from 0 to %u.",
 				    who, ioaccel_xml_line(c), idv ? (const char *)idv : "",
 				    dom->vcpus - 1);
@@ -614,7 +614,7 @@ static int read_pci_address(const char *who, const xmlNode *owner, char **out)
 
 		v[i] = s ? strtoul((const char *)s, &end, 0) : 0;
 		if (s && (!*s || *end || v[i] > parts[i].max)) {
-			ioaccel_err("%s: <address> at line %ld: %s='%.16s' is not valid in a PCI "
+			ioaccel_xml_err("%s: <address> at line %ld: %s='%.16s' is not valid in a PCI "
 				    "address; write a number from 0 to 0x%lx.",
 				    who, ioaccel_xml_line(addr), parts[i].name, (const char *)s,
 				    parts[i].max);
@@ -830,7 +830,7 @@ static int read_domain(const char *doc_who, xmlDocPtr doc, struct ioaccel_domain
 	if (is_plain(root, "domstatus"))
 		domain = plain_child(root, "domain");
 	if (!is_plain(domain, "domain")) {
-		ioaccel_err("%s: the root element is <%s> at line %ld; a libvirt domain XML "
+		ioaccel_xml_err("%s: the root element is <%s> at line %ld; a libvirt domain XML "
 			    "document has <domain>.",
 			    doc_who, root ? (const char *)root->name : "?", ioaccel_xml_line(root));
 		return -EINVAL;
@@ -843,7 +843,7 @@ static int read_domain(const char *doc_who, xmlDocPtr doc, struct ioaccel_domain
 	if (!dom->name)
 		goto nomem;
 	if (!dom->name[0]) {
-		ioaccel_err("%s: <domain> at line %ld has no <name>; libvirt requires one.",
+		ioaccel_xml_err("%s: <domain> at line %ld has no <name>; libvirt requires one.",
 			    doc_who, ioaccel_xml_line(domain));
 		rc = -EINVAL;
 		goto fail;
@@ -873,7 +873,7 @@ static int read_domain(const char *doc_who, xmlDocPtr doc, struct ioaccel_domain
 	*out = dom;
 	return 0;
 nomem:
-	ioaccel_err("%s: out of memory while reading the domain.", doc_who);
+	ioaccel_xml_err("%s: out of memory while reading the domain.", doc_who);
 	rc = -ENOMEM;
 fail:
 	ioaccel_domain_free(dom);
@@ -927,7 +927,7 @@ int ioaccel_domain_parse_file(const char *path, struct ioaccel_domain **out)
 		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 		if (fd < 0) {
 			rc = -errno;
-			ioaccel_err("cannot open domain XML '%s': %s.", path, strerror(-rc));
+			ioaccel_xml_err("cannot open domain XML '%s': %s.", path, strerror(-rc));
 			return rc;
 		}
 	}
@@ -935,7 +935,7 @@ int ioaccel_domain_parse_file(const char *path, struct ioaccel_domain **out)
 	buf = malloc(IOACCEL_XML_MAX_BYTES + 1);
 	if (!buf) {
 		rc = -ENOMEM;
-		ioaccel_err("%s: out of memory while reading it.", who);
+		ioaccel_xml_err("%s: out of memory while reading it.", who);
 		goto out;
 	}
 	while (len < IOACCEL_XML_MAX_BYTES + 1) {
@@ -944,7 +944,7 @@ int ioaccel_domain_parse_file(const char *path, struct ioaccel_domain **out)
 			continue;
 		if (n < 0) {
 			rc = -errno;
-			ioaccel_err("cannot read %s: %s.", who, strerror(-rc));
+			ioaccel_xml_err("cannot read %s: %s.", who, strerror(-rc));
 			goto out;
 		}
 		if (n == 0)
@@ -952,7 +952,7 @@ int ioaccel_domain_parse_file(const char *path, struct ioaccel_domain **out)
 		len += (size_t)n;
 	}
 	if (len > IOACCEL_XML_MAX_BYTES) {
-		ioaccel_err("%s is larger than %d bytes (1 MiB), the most accepted.", who,
+		ioaccel_xml_err("%s is larger than %d bytes (1 MiB), the most accepted.", who,
 			    IOACCEL_XML_MAX_BYTES);
 		rc = -EFBIG;
 		goto out;

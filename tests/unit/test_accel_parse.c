@@ -565,6 +565,20 @@ static void test_not_a_domain(void **state)
 				     "libvirt domain XML document.");
 }
 
+/* Values quoted from the document never break the message's single line. */
+static void test_messages_stay_on_one_line(void **state)
+{
+	struct ioaccel_domain *dom = NULL;
+
+	parse_fail(ACCEL_OPEN "<accel:vhost worker=\"a&#10;b&#9;c\"/>" ACCEL_CLOSE, NULL);
+	assert_string_equal(cap.msg, "domain 'vm1': <accel:vhost> at line 5: worker='a b c' is "
+				     "not valid; allowed: shared, dedicated, off.");
+	assert_int_equal(parse("<domain><name>n&#10;l</name><vcpu>\n2\nx\n</vcpu></domain>", &dom),
+			 -EINVAL);
+	assert_string_equal(cap.msg, "domain 'n?l': <vcpu> at line 1: '2 x' is not a vCPU "
+				     "count; write a number from 1 to 16384.");
+}
+
 /* libxml2 must not print anything itself: our one message is the output. */
 static void test_nothing_printed_to_stderr(void **state)
 {
@@ -659,6 +673,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_deep_nesting, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_utf8, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_a_domain, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_messages_stay_on_one_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nothing_printed_to_stderr, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_file_input, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_names_match_schema, setup, teardown),
