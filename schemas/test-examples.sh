@@ -18,7 +18,7 @@ invalid=$(ls "$examples"/invalid/*.xml)
 n=0
 for f in $valid; do n=$((n + 2)); done
 for f in $invalid; do n=$((n + 1)); done
-echo "1..$n"
+echo "1..$((n + 2))"
 
 i=0
 have_libvirt=$(command -v virt-xml-validate || true)
@@ -58,3 +58,22 @@ for f in $invalid; do
 		echo "# got:      $got"
 	fi
 done
+
+# Standard input, as the hook gets the XML, and a missing file.
+i=$((i + 1))
+if "$ctl" validate - <"$examples/minimal.xml" >"$tmp/out" 2>"$tmp/err" &&
+	grep -q "^domain 'ioaccel-minimal': accel element at line 6 is valid: policy=preferred; vhost worker=shared polling=on numa=auto" "$tmp/out"; then
+	echo "ok $i - ioaccelctl validate - reads standard input"
+else
+	echo "not ok $i - ioaccelctl validate - reads standard input"
+	sed 's/^/# /' "$tmp/out" "$tmp/err"
+fi
+i=$((i + 1))
+"$ctl" validate "$tmp/missing.xml" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [ $rc -eq 1 ] && [ "$(cat "$tmp/err")" = "ioaccelctl: cannot open domain XML '$tmp/missing.xml': No such file or directory." ]; then
+	echo "ok $i - ioaccelctl validate names a missing file"
+else
+	echo "not ok $i - ioaccelctl validate names a missing file (exit $rc)"
+	sed 's/^/# /' "$tmp/err"
+fi
