@@ -17,7 +17,7 @@ check() { # check DESCRIPTION CMD...: a TAP point from a command in L1
 	if out=$(l1_ssh "$@" 2>&1); then ok "$d"; else not_ok "$d"; printf '%s\n' "$out" | sed 's/^/# /'; fi
 }
 
-echo "1..10"
+echo "1..11"
 if ! "$top_srcdir/tests/testbed/full/build-l1" >/dev/null; then
 	not_ok "build the full L1 image"
 	echo "Bail out! no L1 image"
@@ -38,6 +38,8 @@ check "systemd reached a running state" 'systemctl is-system-running --wait | gr
 check "two NUMA nodes with two CPUs each" \
 	'test "$(cat /sys/devices/system/node/node0/cpulist)/$(cat /sys/devices/system/node/node1/cpulist)" = 0-1/2-3'
 check "kvm_amd loaded with nested virtualization" 'test "$(cat /sys/module/kvm_amd/parameters/nested)" = 1'
+check "kvm, kvm_amd and vhost_net are the modules built from kernel/patches" \
+	'modprobe vhost_net && for m in kvm kvm_amd vhost vhost_net; do modinfo -n $m | grep -q /updates/ioaccel/ || { echo "$m: $(modinfo -n $m)"; exit 1; }; grep -qx "$m" /proc/modules 2>/dev/null || grep -q "^$m " /proc/modules || exit 1; done'
 check "libvirtd active, QEMU 10.0 from backports" \
 	'systemctl is-active -q libvirtd && virsh -c qemu:///system version | grep -q "hypervisor: QEMU 10\.0"'
 check "ioaccel tools installed from this tree" 'ioaccelctl version'
