@@ -49,31 +49,31 @@ struct ioaccel_device_sched {
 	char *alias;		  /* NULL if named by MAC */
 	char *mac;		  /* NULL if named by alias; lower case */
 	unsigned int weight;	  /* 1..1000, default 100 */
-	enum ioaccel_sched_class sched_class;
-	unsigned long max_bytes;  /* most bytes per turn, 0 = module default */
-	unsigned int max_packets; /* most packets per turn, 0 = module default */
+	enum ioaccel_sched_class sched_class; /* default throughput */
+	unsigned long max_bytes;  /* most bytes per turn (1..1 GiB), 0 = module default */
+	unsigned int max_packets; /* most packets per turn (1..10^6), 0 = module default */
 	int line;		  /* source line, for messages */
 };
 
 struct ioaccel_accel {
 	enum ioaccel_policy policy;
 
-	/* <accel:vhost> */
-	enum ioaccel_worker_mode worker;
-	enum ioaccel_polling polling;
+	/* <accel:vhost>; without the element: worker off, polling off, numa auto */
+	enum ioaccel_worker_mode worker; /* default shared */
+	enum ioaccel_polling polling;	 /* default on, off with worker off */
 	unsigned int poll_start_rate; /* adaptive: kicks/s that start polling, 0 = default */
 	unsigned int poll_stop_idle_us; /* adaptive: idle time that stops it, 0 = default */
 	int numa_node;			/* IOACCEL_NUMA_AUTO or a node number */
 	struct ioaccel_device_sched *devices;
 	size_t n_devices;
 
-	/* <accel:interrupts> */
-	bool exitless_delivery;
-	bool exitless_eoi;
-	enum ioaccel_posted_mode posted;
+	/* <accel:interrupts>; without the element: all false/off */
+	bool exitless_delivery;		/* default true */
+	bool exitless_eoi;		/* default: exitless_delivery; needs it */
+	enum ioaccel_posted_mode posted; /* default auto; pv needs exitless_delivery */
 
-	/* <accel:irq-affinity> */
-	bool pin_assigned_irqs;
+	/* <accel:irq-affinity assigned="vcpu|off">; false without the element */
+	bool pin_assigned_irqs; /* default true */
 
 	int line; /* line of the accel element */
 };

@@ -43,6 +43,9 @@ void ioaccel_accel_error(const char *who, const xmlNode *node, const char *fmt, 
  * used.
  */
 int ioaccel_accel_schema_validate(const char *who, xmlNode *accel);
+/* How many failed validations only libxml2's generic message could report
+ * (the explanation walk found no fault): the fuzzer checks it stays 0. */
+extern unsigned long ioaccel_accel_schema_unexplained;
 
 /*
  * Explain why @accel does not match the schema, by walking it against the

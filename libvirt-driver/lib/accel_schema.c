@@ -37,6 +37,7 @@
 static xmlRelaxNGPtr schema;	/* compiled, for validation */
 static xmlDocPtr schema_doc;	/* the same text as a tree, for explanations */
 static bool schema_broken;
+unsigned long ioaccel_accel_schema_unexplained;
 
 struct first_error {
 	bool have;
@@ -125,11 +126,13 @@ int ioaccel_accel_schema_validate(const char *who, xmlNode *accel)
 			    who, ioaccel_xml_line(accel));
 		return -EIO;
 	}
-	if (!ioaccel_accel_schema_explain(who, accel))
+	if (!ioaccel_accel_schema_explain(who, accel)) {
+		ioaccel_accel_schema_unexplained++;
 		ioaccel_accel_error(who, accel,
 				    "does not match the accel schema: %s (line %ld); "
 				    "see ioaccel-accel(5) for what is allowed.",
 				    fe.have ? fe.msg : "no detail from libxml2", fe.line);
+	}
 	return -EINVAL;
 }
 
