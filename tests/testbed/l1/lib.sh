@@ -1,0 +1,279 @@
+# Functions for the plans that run inside the fast L1 (busybox sh).
+#
+# Output protocol (parsed by tests/testbed/testbed.py): every fact goes to
+# /dev/ttyS1 as one line "@@ WORD KEY=VALUE ...".  Lines:
+#   @@ boot kernel=R cpus=N nodes=N
+#   @@ load set=S ok=0|1 modules=a,b,.. detail=...
+#   @@ unload set=S ok=0|1
+#   @@ guests n=N mode=M ok=0|1
+#   @@ stat case=C when=before|after name=NAME value=V     (KVM debugfs)
+#   @@ reason case=C when=before|after code=N count=V     (kvm_exit hist)
+#   @@ msr case=C when=before|after ecx=N write=0|1 count=V (kvm_msr hist)
+#   @@ window case=C start=SECONDS end=SECONDS            (L1 uptime)
+#   @@ res case=C guest=I role=guest|peer KEY=VALUE ...   (udpbench result)
+#   @@ case case=C workload=W size=S guests=N mode=M
+#   @@ l2log guest=I line=...                             (L2 console)
+#   @@ plan-done
+# All waits are bounded.
+
+TB_OUT=/dev/ttyS1
+TB_CTL_PORT=7000
+TB_GUESTS=0
+TB_GUEST_PIDS=
+
+tb_emit() {
+	echo "@@ $*" >"$TB_OUT"
+	echo "L1: @@ $*"
+}
+
+# tb_load_modules SET: insmod the modules of /testbed/modules/SET in the
+# order of its load-order file (Debian dependencies first, then the built
+# modules), then check that /dev/kvm and /dev/vhost-net are there.
+tb_load_modules() {
+	set_=$1
+	dir=/testbed/modules/$set_
+	ok=1
+	loaded=
+	detail=
+	for m in $(cat "$dir/load-order"); do
+		name=$(basename "$m" .ko)
+		if grep -q "^$(echo "$name" | tr - _) " /proc/modules; then
+			continue
+		fi
+		if out=$(insmod "$dir/$m" 2>&1); then
+			loaded="$loaded${loaded:+,}$name"
+		else
+			ok=0
+			detail="insmod $m: $(echo "$out" | tr ' \n' '_ ')"
+			break
+		fi
+	done
+	for dev in /dev/kvm /dev/vhost-net; do
+		i=0
+		while [ ! -e "$dev" ] && [ $i -lt 50 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		if [ ! -e "$dev" ] && [ $ok = 1 ]; then
+			ok=0
+			detail="no_$dev"
+		fi
+	done
+	taint=$(cat /sys/module/kvm/taint 2>/dev/null)
+	tb_emit "load set=$set_ ok=$ok modules=$loaded kvm_taint=${taint:-none} detail=${detail:-none}"
+	[ $ok = 1 ] && tb_trace_setup
+	[ $ok = 1 ]
+}
+
+# tb_unload_modules SET: rmmod the built modules of SET (reverse order).
+tb_unload_modules() {
+	set_=$1
+	ok=1
+	for m in $(cat "/testbed/modules/$set_/unload-order"); do
+		if grep -q "^$m " /proc/modules; then
+			rmmod "$m" || ok=0
+		fi
+	done
+	tb_emit "unload set=$set_ ok=$ok"
+	[ $ok = 1 ]
+}
+
+# Exits per reason: a histogram trigger on kvm:kvm_exit (set again after
+# each kvm load, since the event goes away with the module).
+tb_trace_setup() {
+	trig=/sys/kernel/tracing/events/kvm/kvm_exit/trigger
+	if [ -e "$trig" ]; then
+		echo 'hist:keys=exit_reason:sort=hitcount:size=256' >"$trig"
+		# MSR exits by MSR index (TSC deadline, x2APIC EOI/ICR, ...).
+		echo 'hist:keys=ecx,write:sort=hitcount:size=256' \
+			>/sys/kernel/tracing/events/kvm/kvm_msr/trigger
+	else
+		echo "L1: no kvm_exit tracepoint"
+	fi
+}
+
+# tb_snapshot CASE WHEN: the exit histogram and the KVM debugfs counters,
+# each read by a single process so that the two stay close in time.
+TB_STATS="exits halt_exits halt_wakeup irq_exits irq_injections irq_window_exits
+nmi_window_exits io_exits mmio_exits request_irq_exits signal_exits
+host_state_reload fpu_reload insn_emulation nmi_injections"
+tb_snapshot() {
+	sed -n 's/^{ *exit_reason: *\([0-9]*\) *} *hitcount: *\([0-9]*\).*/@@ reason case='"$1"' when='"$2"' code=\1 count=\2/p' \
+		/sys/kernel/tracing/events/kvm/kvm_exit/hist >"$TB_OUT" 2>/dev/null
+	sed -n 's/^{ *ecx: *\([0-9]*\), *write: *\([0-9]*\) *} *hitcount: *\([0-9]*\).*/@@ msr case='"$1"' when='"$2"' ecx=\1 write=\2 count=\3/p' \
+		/sys/kernel/tracing/events/kvm/kvm_msr/hist >"$TB_OUT" 2>/dev/null
+	# shellcheck disable=SC2086
+	(cd /sys/kernel/debug/kvm && grep -H '' $TB_STATS 2>/dev/null) |
+		sed -n 's/^\([a-z_]*\):\([0-9]*\)$/@@ stat case='"$1"' when='"$2"' name=\1 value=\2/p' >"$TB_OUT"
+}
+
+# tb_start_guests N MODE: boot N L2 guests (1 vCPU, virtio-net-pci with
+# vhost=on over tapI, I = 0..N-1; MODE stock or stock-busypoll: poll-us=50)
+# and wait until each agent answers.  Guest I is 10.0.I.2, L1 is 10.0.I.1.
+tb_start_guests() {
+	n=$1
+	mode=$2
+	poll=
+	[ "$mode" = stock-busypoll ] && poll=,poll-us=50
+	TB_GUESTS=$n
+	TB_GUEST_PIDS=
+	i=0
+	while [ $i -lt "$n" ]; do
+		mac=52:54:00:12:34:$((10 + i))
+		node=$((i % 2))
+		qemu-system-x86_64 -enable-kvm -cpu host -smp 1 -m 256 \
+			-nodefaults -no-user-config -display none -no-reboot \
+			-kernel /l2/vmlinuz -initrd /l2/initrd.cpio \
+			-append "console=ttyS0 panic=-1 quiet loglevel=4 ioaccel.ip=10.0.$i.2/24" \
+			-serial "file:/tmp/l2-$i.log" \
+			-netdev "tap,id=n0,ifname=tap$i,script=no,downscript=no,vhost=on$poll" \
+			-device "virtio-net-pci,netdev=n0,mac=$mac,romfile=" \
+			</dev/null >"/tmp/l2-$i.qemu" 2>&1 &
+		TB_GUEST_PIDS="$TB_GUEST_PIDS $!"
+		echo "L1: guest $i started (pid $!, node hint $node)"
+		i=$((i + 1))
+	done
+	ok=1
+	i=0
+	while [ $i -lt "$n" ]; do
+		t=0
+		while [ ! -e /sys/class/net/tap$i ] && [ $t -lt 300 ]; do
+			sleep 0.1
+			t=$((t + 1))
+		done
+		ip addr add 10.0.$i.1/24 dev tap$i 2>/dev/null
+		ip link set tap$i up 2>/dev/null || ok=0
+		i=$((i + 1))
+	done
+	i=0
+	while [ $i -lt "$n" ]; do
+		# The agent is up once a trivial command returns.
+		if ! timeout 200 udpbench ctl 10.0.$i.2 $TB_CTL_PORT 180000 "sink 9 1 1 1" >/dev/null; then
+			ok=0
+			echo "L1: guest $i does not answer"
+		fi
+		i=$((i + 1))
+	done
+	tb_emit "guests n=$n mode=$mode ok=$ok"
+	[ $ok = 1 ]
+}
+
+# tb_stop_guests: ask the agents to quit, then end the QEMUs; ship the L2
+# console logs to the host.
+tb_stop_guests() {
+	i=0
+	while [ $i -lt "$TB_GUESTS" ]; do
+		timeout 10 udpbench ctl 10.0.$i.2 $TB_CTL_PORT 2000 quit >/dev/null 2>&1
+		i=$((i + 1))
+	done
+	t=0
+	for p in $TB_GUEST_PIDS; do
+		while kill -0 "$p" 2>/dev/null && [ $t -lt 50 ]; do
+			sleep 0.1
+			t=$((t + 1))
+		done
+		kill "$p" 2>/dev/null
+	done
+	sleep 0.2
+	for p in $TB_GUEST_PIDS; do
+		kill -9 "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	tb_ship_l2_logs
+	TB_GUESTS=0
+	TB_GUEST_PIDS=
+}
+
+tb_ship_l2_logs() {
+	i=0
+	while [ $i -lt "$TB_GUESTS" ]; do
+		cat "/tmp/l2-$i.log" "/tmp/l2-$i.qemu" 2>/dev/null | tr -d '\r' |
+			sed "s/^/@@ l2log guest=$i line=/" >"$TB_OUT"
+		i=$((i + 1))
+	done
+}
+
+# tb_emit_results CASE ROLE GUEST FILE: the result line of a udpbench run.
+tb_emit_results() {
+	line=$(grep '^result ' "$4" 2>/dev/null | tail -n 1)
+	if [ -n "$line" ]; then
+		tb_emit "res case=$1 guest=$3 role=$2 status=ok ${line#result }"
+	else
+		tb_emit "res case=$1 guest=$3 role=$2 status=missing"
+	fi
+}
+
+# tb_measure CASE WORKLOAD SIZE COUNT MODE: one measurement over all
+# running guests at once.  WORKLOAD is tx (guests flood L1), rx (L1 floods
+# the guests) or rr (guests run request/response against L1).  Only the
+# window between the two snapshots is counted.
+tb_measure() {
+	case_=$1
+	wl=$2
+	size=$3
+	count=$4
+	mode=$5
+	n=$TB_GUESTS
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	tb_emit "case case=$case_ workload=$wl size=$size guests=$n mode=$mode count=$count"
+	peers=
+	i=0
+	while [ $i -lt "$n" ]; do
+		case $wl in
+		tx)
+			timeout 300 udpbench sink $((5000 + i)) "$count" 2000 240000 >"/tmp/peer-$i" 2>&1 &
+			peers="$peers $!"
+			;;
+		rr)
+			timeout 300 udpbench echo $((5000 + i)) 30000 >"/tmp/peer-$i" 2>&1 &
+			peers="$peers $!"
+			;;
+		esac
+		i=$((i + 1))
+	done
+	# Let the L1 side bind its sockets before the window opens.
+	[ -n "$peers" ] && sleep 1
+	tb_snapshot "$case_" before
+	ctls=
+	i=0
+	while [ $i -lt "$n" ]; do
+		case $wl in
+		tx) cmd="send 10.0.$i.1 $((5000 + i)) $size $count" ;;
+		rx) cmd="sink 6000 $count 1000 240000" ;;
+		rr) cmd="rr 10.0.$i.1 $((5000 + i)) $size $count 1000" ;;
+		esac
+		if [ "$wl" = rx ]; then
+			timeout 300 udpbench ctl 10.0.$i.2 $TB_CTL_PORT 10000 "$cmd" \
+				udpbench send 10.0.$i.2 6000 "$size" "$count" >"/tmp/ctl-$i" 2>&1 &
+		else
+			timeout 300 udpbench ctl 10.0.$i.2 $TB_CTL_PORT 10000 "$cmd" >"/tmp/ctl-$i" 2>&1 &
+		fi
+		ctls="$ctls $!"
+		i=$((i + 1))
+	done
+	for p in $ctls; do
+		wait "$p"
+	done
+	tb_snapshot "$case_" after
+	tb_emit "window case=$case_ start=$t0 end=$(cut -d' ' -f1 /proc/uptime)"
+	if [ "$wl" = rr ]; then
+		for p in $peers; do
+			kill "$p" 2>/dev/null
+		done
+	fi
+	for p in $peers; do
+		wait "$p"
+	done
+	i=0
+	while [ $i -lt "$n" ]; do
+		# The guest's line: tx "sent=", rx "received=", rr both.
+		tb_emit_results "$case_" guest $i "/tmp/ctl-$i"
+		# The peer's line: tx "received=" (L1 sink), rx "sent=" (L1 flood).
+		if [ "$wl" = rx ]; then
+			grep '^result sent=' "/tmp/ctl-$i" >"/tmp/peer-$i"
+		fi
+		[ "$wl" = rr ] || tb_emit_results "$case_" peer $i "/tmp/peer-$i"
+		grep -v '^result ' "/tmp/ctl-$i" "/tmp/peer-$i" 2>/dev/null | sed 's/^/L1: udpbench: /'
+		i=$((i + 1))
+	done
+}

@@ -1,0 +1,496 @@
+"""Host side of the fast L1 testbed: images, L1 runs, result parsing.
+
+Used by check-testbed.py (make check) and bench-exits.py (make bench).
+
+prepare() fetches the Debian kernel (fetch-kernel), builds the stock and
+patched modules (kernel/build-modules), builds udpbench statically and makes
+two initramfs images (cached under build/testbed/images/KEY/):
+
+  L2: busybox, udpbench, l2/init, virtio_net and its dependencies;
+  L1: busybox, udpbench, l1/init, l1/lib.sh, QEMU from bookworm-backports
+      with its libraries and firmware, the L2 kernel and initramfs, and the
+      module sets /testbed/modules/{stock,patched}/ (each with its Debian
+      dependencies and a load-order file).
+
+run_l1() boots L1 under TCG (-cpu max,+x2apic, 4 vCPUs, 2 NUMA nodes) with a
+plan (a shell fragment using l1/lib.sh) passed through fw_cfg, kills it after
+a timeout, and returns the parsed "@@" result lines.  Logs of every run go to
+build/testbed/logs/NAME-TIME/ (l1-console.log, results.log, l2-guestI.log).
+"""
+
+import hashlib
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.abspath(os.path.join(HERE, "..", ".."))
+QEMU = "/usr/bin/qemu-system-x86_64"
+BUSYBOX = "/bin/busybox"
+
+# The modules L1 loads from each set, in load order after their Debian
+# dependencies; unloaded in reverse.
+BUILT_MODULES = ["vhost_iotlb", "vhost", "vhost_net", "kvm", "kvm-amd"]
+# Debian modules L1 needs besides those: the tap device and fw_cfg (plans).
+L1_DEBIAN_MODULES = ["tun", "tap", "qemu_fw_cfg"]
+L2_DEBIAN_MODULES = ["virtio_net"]
+# Firmware QEMU needs for an L2 guest (-nodefaults, romfile= on the NIC).
+QEMU_DATA = [
+    "/usr/share/seabios/bios-256k.bin",
+    "/usr/share/qemu/kvmvapic.bin",
+    "/usr/share/qemu/linuxboot_dma.bin",
+    "/usr/share/qemu/linuxboot.bin",
+]
+
+# Names of the SVM exit codes, read from the kernel's uapi svm.h (see
+# svm_exit_names()); these few are used when the header is not at hand.
+SVM_EXIT_NAMES = {
+    0x60: "intr", 0x64: "vintr", 0x72: "cpuid", 0x78: "hlt", 0x7b: "ioio",
+    0x7c: "msr", 0x400: "npf",
+}
+KICK_REASON = 0x400     # NPF: virtio-pci queue notify handed to ioeventfd
+IRQ_REASONS = (0x60, 0x64)  # external interrupt, interrupt window
+
+
+class TestbedError(Exception):
+    """A step of the testbed failed; the message says which and where."""
+
+
+def log(msg):
+    print("testbed: " + msg, file=sys.stderr, flush=True)
+
+
+def testbed_dir():
+    return os.environ.get("IOACCEL_TESTBED_DIR",
+                          os.path.join(TOP, "build", "testbed"))
+
+
+def _run(cmd, what, **kw):
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       text=True, **kw)
+    if p.returncode != 0:
+        raise TestbedError("%s failed (exit %d): %s" %
+                           (what, p.returncode, p.stderr.strip()[-2000:]))
+    return p.stdout
+
+
+def _shell_env(text):
+    env = {}
+    for line in text.splitlines():
+        if "=" in line and not line.startswith("export"):
+            k, v = line.split("=", 1)
+            env[k] = shlex.split(v)[0] if v else ""
+    return env
+
+
+def _hash_files(h, paths):
+    for p in paths:
+        h.update(p.encode())
+        if os.path.isdir(p):
+            for root, dirs, files in sorted(os.walk(p)):
+                dirs.sort()
+                for f in sorted(files):
+                    _hash_files(h, [os.path.join(root, f)])
+        elif os.path.exists(p):
+            with open(p, "rb") as f:
+                h.update(hashlib.sha256(f.read()).digest())
+
+
+class Kernel:
+    """The fetched kernel and the built module sets."""
+
+    def __init__(self):
+        self.env = _shell_env(_run([os.path.join(HERE, "fetch-kernel")],
+                                   "tests/testbed/fetch-kernel"))
+        self.release = self.env["IOACCEL_KERNEL_RELEASE"]
+        self.vmlinuz = self.env["IOACCEL_VMLINUZ"]
+        self.modules_dir = self.env["IOACCEL_MODULES_DIR"]
+        self.sets = {}
+        for name, args in (("stock", ["--stock"]), ("patched", [])):
+            out = _run([os.path.join(TOP, "kernel", "build-modules")] + args,
+                       "kernel/build-modules " + " ".join(args))
+            self.sets[name] = _shell_env(out)["IOACCEL_MODULES_BUILT"]
+        self._deps = None
+
+    def _debian_deps(self):
+        """modules.dep of the Debian tree: name -> (path, [dep names])."""
+        if self._deps is None:
+            self._deps = {}
+            with open(os.path.join(self.modules_dir, "modules.dep")) as f:
+                for line in f:
+                    path, deps = line.split(":", 1)
+                    self._deps[_modname(path)] = (
+                        path, [_modname(d) for d in deps.split()])
+        return self._deps
+
+    def debian_closure(self, names, exclude=()):
+        """Debian module paths for names and their dependencies, deps first,
+        leaving out the modules in exclude (provided by a built set)."""
+        deps = self._debian_deps()
+        order, seen = [], set()
+
+        def visit(n):
+            n = n.replace("-", "_")
+            if n in seen or n in exclude:
+                return
+            seen.add(n)
+            if n not in deps:
+                raise TestbedError("module %s is not in %s" %
+                                   (n, self.modules_dir))
+            # modules.dep lists all dependencies, deepest last.
+            for d in reversed(deps[n][1]):
+                visit(d)
+            order.append((n, deps[n][0]))
+
+        for n in names:
+            visit(n)
+        return order
+
+    def built_depends(self, set_name, mod):
+        out = _run(["modinfo", "-F", "depends",
+                    os.path.join(self.sets[set_name], mod + ".ko")],
+                   "modinfo " + mod)
+        return [d for d in out.strip().split(",") if d]
+
+
+def _modname(path):
+    base = os.path.basename(path)
+    for ext in (".ko.xz", ".ko.zst", ".ko.gz", ".ko"):
+        if base.endswith(ext):
+            base = base[: -len(ext)]
+    return base.replace("-", "_")
+
+
+def _copy_module(src, dst_dir):
+    """Copy a module into dst_dir uncompressed (busybox insmod wants .ko)."""
+    name = os.path.basename(src)
+    if name.endswith(".ko.xz"):
+        dst = os.path.join(dst_dir, name[:-3])
+        with open(dst, "wb") as out:
+            subprocess.run(["xz", "-dc", src], stdout=out, check=True)
+    else:
+        dst = os.path.join(dst_dir, name)
+        shutil.copyfile(src, dst)
+    return os.path.basename(dst)
+
+
+def _write_cpio(src_dir, dst):
+    tmp = dst + ".tmp"
+    with open(tmp, "wb") as out:
+        files = subprocess.run(["find", ".", "-mindepth", "1"], cwd=src_dir,
+                               stdout=subprocess.PIPE, check=True).stdout
+        subprocess.run(["cpio", "--quiet", "-o", "-H", "newc", "-R", "0:0"],
+                       cwd=src_dir, input=files, stdout=out, check=True)
+    os.replace(tmp, dst)
+
+
+def _install_busybox(root):
+    os.makedirs(os.path.join(root, "bin"), exist_ok=True)
+    shutil.copy(BUSYBOX, os.path.join(root, "bin", "busybox"))
+    os.symlink("busybox", os.path.join(root, "bin", "sh"))
+
+
+def _copy_file(src, root):
+    dst = os.path.join(root, src.lstrip("/"))
+    os.makedirs(os.path.dirname(dst), exist_ok=True)
+    shutil.copy2(src, dst)
+
+
+def _qemu_files():
+    """QEMU and every shared library it loads (ldd), with the loader."""
+    files = [QEMU]
+    out = _run(["ldd", QEMU], "ldd " + QEMU)
+    for line in out.splitlines():
+        parts = line.split()
+        if "=>" in parts:
+            p = parts[parts.index("=>") + 1]
+            if p.startswith("/"):
+                files.append(p)
+        elif parts and parts[0].startswith("/"):
+            files.append(parts[0])
+    return files
+
+
+class Images:
+    """The L1 and L2 initramfs images, rebuilt when an input changes."""
+
+    def __init__(self, kernel):
+        self.kernel = kernel
+        h = hashlib.sha256(b"images format 1")
+        h.update(kernel.release.encode())
+        _hash_files(h, [os.path.join(HERE, "guest"), os.path.join(HERE, "l1"),
+                        os.path.join(HERE, "l2"), os.path.abspath(__file__),
+                        kernel.sets["stock"], kernel.sets["patched"]])
+        st = os.stat(QEMU)
+        h.update(("%s %d %d" % (QEMU, st.st_size, int(st.st_mtime))).encode())
+        self.dir = os.path.join(testbed_dir(), "images", h.hexdigest()[:16])
+        self.l1 = os.path.join(self.dir, "l1.cpio")
+        if not os.path.exists(self.l1):
+            self._build()
+
+    def _build(self):
+        log("building the L1 and L2 images in " + self.dir)
+        os.makedirs(self.dir, exist_ok=True)
+        work = tempfile.mkdtemp(prefix="images.", dir=self.dir)
+        try:
+            udpbench = os.path.join(work, "udpbench")
+            _run(["gcc", "-std=c11", "-O2", "-Wall", "-Wextra", "-Werror",
+                  "-static", "-o", udpbench,
+                  os.path.join(HERE, "guest", "udpbench.c")],
+                 "building udpbench (gcc -static)")
+            l2 = os.path.join(work, "l2")
+            self._build_l2(l2, udpbench)
+            _write_cpio(l2, os.path.join(work, "l2.cpio"))
+            l1 = os.path.join(work, "l1")
+            self._build_l1(l1, udpbench, os.path.join(work, "l2.cpio"))
+            _write_cpio(l1, os.path.join(work, "l1.cpio"))
+            os.replace(os.path.join(work, "l1.cpio"), self.l1)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+    def _build_l2(self, root, udpbench):
+        _install_busybox(root)
+        shutil.copy(udpbench, os.path.join(root, "bin", "udpbench"))
+        shutil.copy(os.path.join(HERE, "l2", "init"), os.path.join(root, "init"))
+        os.chmod(os.path.join(root, "init"), 0o755)
+        mdir = os.path.join(root, "modules")
+        os.makedirs(mdir)
+        order = [_copy_module(os.path.join(self.kernel.modules_dir, p), mdir)
+                 for _, p in self.kernel.debian_closure(L2_DEBIAN_MODULES)]
+        with open(os.path.join(mdir, "load-order"), "w") as f:
+            f.write("\n".join(order) + "\n")
+
+    def _build_l1(self, root, udpbench, l2_cpio):
+        _install_busybox(root)
+        shutil.copy(udpbench, os.path.join(root, "bin", "udpbench"))
+        shutil.copy(os.path.join(HERE, "l1", "init"), os.path.join(root, "init"))
+        os.chmod(os.path.join(root, "init"), 0o755)
+        tdir = os.path.join(root, "testbed")
+        os.makedirs(tdir)
+        shutil.copy(os.path.join(HERE, "l1", "lib.sh"), tdir)
+        for f in _qemu_files() + QEMU_DATA:
+            _copy_file(f, root)
+        os.makedirs(os.path.join(root, "l2"))
+        shutil.copy(self.kernel.vmlinuz, os.path.join(root, "l2", "vmlinuz"))
+        shutil.copy(l2_cpio, os.path.join(root, "l2", "initrd.cpio"))
+        built = [m.replace("-", "_") for m in BUILT_MODULES]
+        for name, src in self.kernel.sets.items():
+            mdir = os.path.join(tdir, "modules", name)
+            os.makedirs(mdir)
+            # Debian dependencies of the built modules, and L1's own needs.
+            need = list(L1_DEBIAN_MODULES)
+            for m in BUILT_MODULES:
+                need += self.kernel.built_depends(name, m)
+            order = [_copy_module(os.path.join(self.kernel.modules_dir, p),
+                                  mdir)
+                     for _, p in self.kernel.debian_closure(need, built)]
+            for m in BUILT_MODULES:
+                shutil.copy(os.path.join(src, m + ".ko"), mdir)
+                order.append(m + ".ko")
+            with open(os.path.join(mdir, "load-order"), "w") as f:
+                f.write("\n".join(order) + "\n")
+            with open(os.path.join(mdir, "unload-order"), "w") as f:
+                f.write("\n".join(reversed(built)) + "\n")
+
+
+def prepare():
+    """Fetch and build everything; return the Images."""
+    return Images(Kernel())
+
+
+# ---------------------------------------------------------------- L1 runs
+
+L1_CPUS = 4
+L1_MEM_MB = 3072
+
+
+def l1_command(images, plan_file, console, results):
+    half = L1_MEM_MB // 2
+    return [
+        QEMU, "-accel", "tcg,thread=multi", "-cpu", "max,+x2apic",
+        "-smp", str(L1_CPUS), "-m", str(L1_MEM_MB),
+        "-object", "memory-backend-ram,id=mem0,size=%dM" % half,
+        "-object", "memory-backend-ram,id=mem1,size=%dM" % half,
+        "-numa", "node,nodeid=0,cpus=0-%d,memdev=mem0" % (L1_CPUS // 2 - 1),
+        "-numa", "node,nodeid=1,cpus=%d-%d,memdev=mem1" % (L1_CPUS // 2,
+                                                         L1_CPUS - 1),
+        "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
+        "-kernel", images.kernel.vmlinuz, "-initrd", images.l1,
+        "-append", "console=ttyS0 panic=-1 loglevel=4 nokaslr",
+        "-serial", "file:" + console, "-serial", "file:" + results,
+        "-fw_cfg", "name=opt/ioaccel/plan,file=" + plan_file,
+    ]
+
+
+class Run:
+    """The outcome of one L1 boot: parsed "@@" records and log paths."""
+
+    def __init__(self, logdir, records, rc, timed_out, seconds):
+        self.logdir = logdir
+        self.records = records
+        self.rc = rc
+        self.timed_out = timed_out
+        self.seconds = seconds
+
+    def find(self, word, **match):
+        return [r for r in self.records if r["@"] == word and
+                all(r.get(k) == v for k, v in match.items())]
+
+    def logs(self):
+        return " ".join(sorted(os.path.join(self.logdir, f)
+                               for f in os.listdir(self.logdir)
+                               if f.endswith(".log")))
+
+
+def parse_record(line):
+    words = line[3:].split(" ")
+    rec = {"@": words[0]}
+    for i, w in enumerate(words[1:], 1):
+        if "=" not in w:
+            continue
+        k, v = w.split("=", 1)
+        if k == "line":   # l2log: the rest of the line is the text
+            rec[k] = " ".join([v] + words[i + 1:])
+            break
+        rec[k] = v
+    return rec
+
+
+def run_l1(images, name, plan, timeout):
+    """Boot L1 with plan; kill it after timeout seconds.  Returns a Run."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    logdir = os.path.join(testbed_dir(), "logs", "%s-%s" % (name, stamp))
+    os.makedirs(logdir, exist_ok=True)
+    plan_file = os.path.join(logdir, "plan.sh")
+    with open(plan_file, "w") as f:
+        f.write(plan)
+    console = os.path.join(logdir, "l1-console.log")
+    results = os.path.join(logdir, "results.log")
+    cmd = l1_command(images, plan_file, console, results)
+    with open(os.path.join(logdir, "qemu-cmdline.txt"), "w") as f:
+        f.write(" ".join(shlex.quote(c) for c in cmd) + "\n")
+    log("booting L1 '%s' (timeout %d s); logs in %s" % (name, timeout, logdir))
+    start = time.time()
+    with open(os.path.join(logdir, "l1-qemu.log"), "w") as qlog:
+        p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=qlog,
+                             stderr=subprocess.STDOUT)
+        timed_out = False
+        try:
+            rc = p.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            p.kill()
+            rc = p.wait()
+    seconds = time.time() - start
+    records, l2logs = [], {}
+    with open(results, errors="replace") as f:
+        for line in f:
+            line = line.rstrip("\r\n")
+            if not line.startswith("@@ "):
+                continue
+            rec = parse_record(line)
+            if rec["@"] == "l2log":
+                l2logs.setdefault(rec.get("guest", "x"), []).append(
+                    rec.get("line", ""))
+            else:
+                records.append(rec)
+    for g, lines in l2logs.items():
+        with open(os.path.join(logdir, "l2-guest%s.log" % g), "a") as f:
+            f.write("\n".join(lines) + "\n")
+    if timed_out:
+        log("L1 '%s' ran past %d s and was killed" % (name, timeout))
+    log("L1 '%s' finished in %.0f s" % (name, seconds))
+    return Run(logdir, records, rc, timed_out, seconds)
+
+
+# ------------------------------------------------------------ measurements
+
+def counters(run, case):
+    """Exit counts of one case: (debugfs stats delta, per-reason delta)."""
+    def delta(word, key, val):
+        before, after = {}, {}
+        for r in run.find(word, case=case):
+            (before if r["when"] == "before" else after)[int(r[key])
+                if key == "code" else r[key]] = int(r[val])
+        return {k: after[k] - before.get(k, 0) for k in after
+                if after[k] - before.get(k, 0)}
+    return delta("stat", "name", "value"), delta("reason", "code", "count")
+
+
+def case_result(run, case):
+    """Packets and exits of one measured case, as a dict (None if absent)."""
+    info = run.find("case", case=case)
+    if not info:
+        return None
+    info = info[0]
+    wl = info["workload"]
+    sent = received = 0
+    complete = True
+    for r in run.find("res", case=case):
+        if r.get("status") != "ok":
+            complete = False
+            continue
+        if wl == "rr":
+            sent += int(r.get("sent", 0))
+            received += int(r.get("received", 0))
+        elif "sent" in r:
+            sent += int(r["sent"])
+        elif "received" in r:
+            received += int(r["received"])
+    stats, reasons = counters(run, case)
+    msrs = {}
+    for r in run.find("msr", case=case):
+        key = (int(r["ecx"]), int(r["write"]))
+        sign = 1 if r["when"] == "after" else -1
+        msrs[key] = msrs.get(key, 0) + sign * int(r["count"])
+    window = run.find("window", case=case)
+    seconds = (float(window[0]["end"]) - float(window[0]["start"])
+               if window else None)
+    total = sum(reasons.values())
+    return {
+        "case": case, "mode": info["mode"], "workload": wl,
+        "size": int(info["size"]), "guests": int(info["guests"]),
+        "packets_sent": sent, "packets_received": received,
+        "complete": complete, "exits": total, "exits_by_reason": reasons,
+        "kick_exits": reasons.get(KICK_REASON, 0),
+        "irq_exits": sum(reasons.get(r, 0) for r in IRQ_REASONS),
+        "debugfs": stats, "seconds": seconds,
+        "msr_exits": {k: v for k, v in msrs.items() if v > 0},
+    }
+
+
+MSR_NAMES = {0x6e0: "tsc_deadline", 0x80b: "x2apic_eoi", 0x830: "x2apic_icr",
+             0x838: "x2apic_tmict", 0x3b: "tsc_adjust", 0x10: "tsc",
+             0x4b564d00: "kvm_wall_clock", 0x4b564d01: "kvm_system_time",
+             0x4b564d04: "kvm_pv_eoi"}
+
+
+def msr_name(key):
+    ecx, write = key
+    return "%s_%s" % (MSR_NAMES.get(ecx, "0x%x" % ecx),
+                      "write" if write else "read")
+
+
+def svm_exit_names(kernel):
+    """Exit code -> name (lower case, as in SVM_EXIT_HLT -> hlt) from the
+    uapi asm/svm.h of the fetched headers."""
+    import glob
+    import re
+    hdrs = glob.glob(os.path.join(os.path.dirname(kernel.env[
+        "IOACCEL_HEADERS_DIR"]), "linux-headers-*-common", "arch", "x86",
+        "include", "uapi", "asm", "svm.h"))
+    if hdrs:
+        with open(hdrs[0]) as f:
+            for m in re.finditer(r"#define SVM_EXIT_(\w+)\s+(0x[0-9a-fA-F]+)\b",
+                                 f.read()):
+                SVM_EXIT_NAMES.setdefault(int(m.group(2), 16),
+                                          m.group(1).lower())
+    return SVM_EXIT_NAMES
+
+
+def reason_name(code):
+    return SVM_EXIT_NAMES.get(code, "0x%x" % code)
