@@ -11,6 +11,8 @@
 #include <stddef.h>
 
 #include <libxml/tree.h>
+#include <libxml/xmlerror.h>
+#include <libxml/xmlversion.h>
 
 #include "accel.h"
 
@@ -21,6 +23,13 @@
 /* schemas/accel.rng, embedded at build time (schemas/accel-rng.c). */
 extern const char ioaccel_accel_rng[];
 extern const size_t ioaccel_accel_rng_len;
+
+/* libxml2 2.12 passes structured errors as const. */
+#if LIBXML_VERSION >= 21200
+typedef const xmlError *ioaccel_xml_error_t;
+#else
+typedef xmlError *ioaccel_xml_error_t;
+#endif
 
 /* "accel:" + the element's local name, for messages. */
 #define IOACCEL_PREFIX "accel:"

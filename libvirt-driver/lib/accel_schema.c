@@ -45,7 +45,7 @@ struct first_error {
 	char msg[MSG_MAX];
 };
 
-static void keep_first_error(void *data, xmlErrorPtr err)
+static void keep_first_error(void *data, ioaccel_xml_error_t err)
 {
 	struct first_error *fe = data;
 	size_t n;

@@ -77,7 +77,7 @@ static void keep_xml_error(struct load_state *st, const xmlError *err)
 		st->xml_error[--n] = '\0';
 }
 
-static void on_parser_error(void *ctx, xmlErrorPtr err)
+static void on_parser_error(void *ctx, ioaccel_xml_error_t err)
 {
 	xmlParserCtxtPtr ctxt = ctx;
 
@@ -85,7 +85,7 @@ static void on_parser_error(void *ctx, xmlErrorPtr err)
 		keep_xml_error(ctxt->_private, err);
 }
 
-static void on_global_error(void *data, xmlErrorPtr err)
+static void on_global_error(void *data, ioaccel_xml_error_t err)
 {
 	if (data)
 		keep_xml_error(data, err);
