@@ -54,9 +54,9 @@ static void usage(FILE *out)
 static int run_validate(int argc, char *argv[])
 {
 	static const struct option options[] = {
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct ioaccel_domain *dom;
 	int opt, i, status = 0;
@@ -94,7 +94,7 @@ static int run_validate(int argc, char *argv[])
 }
 
 const struct ioaccelctl_command ioaccelctl_cmd_validate = {
-	.name = "validate",
-	.help = "check a domain XML's accel element (FILE or -)",
-	.run = run_validate,
+    .name = "validate",
+    .help = "check a domain XML's accel element (FILE or -)",
+    .run = run_validate,
 };

@@ -42,7 +42,7 @@ void ioaccel_xml_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)))
 
 /* Log "WHO: <accel:NAME> at line N: MESSAGE" once, at error priority. */
 void ioaccel_accel_error(const char *who, const xmlNode *node, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /*
  * Validate @accel (an element in IOACCEL_NS inside a parsed domain) against

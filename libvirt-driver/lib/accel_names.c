@@ -13,32 +13,32 @@
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *const policy_names[] = {
-	[IOACCEL_POLICY_PREFERRED] = "preferred",
-	[IOACCEL_POLICY_REQUIRED] = "required",
+    [IOACCEL_POLICY_PREFERRED] = "preferred",
+    [IOACCEL_POLICY_REQUIRED] = "required",
 };
 
 static const char *const worker_names[] = {
-	[IOACCEL_WORKER_OFF] = "off",
-	[IOACCEL_WORKER_SHARED] = "shared",
-	[IOACCEL_WORKER_DEDICATED] = "dedicated",
+    [IOACCEL_WORKER_OFF] = "off",
+    [IOACCEL_WORKER_SHARED] = "shared",
+    [IOACCEL_WORKER_DEDICATED] = "dedicated",
 };
 
 static const char *const polling_names[] = {
-	[IOACCEL_POLLING_OFF] = "off",
-	[IOACCEL_POLLING_ON] = "on",
-	[IOACCEL_POLLING_ADAPTIVE] = "adaptive",
+    [IOACCEL_POLLING_OFF] = "off",
+    [IOACCEL_POLLING_ON] = "on",
+    [IOACCEL_POLLING_ADAPTIVE] = "adaptive",
 };
 
 static const char *const class_names[] = {
-	[IOACCEL_CLASS_THROUGHPUT] = "throughput",
-	[IOACCEL_CLASS_LATENCY] = "latency",
+    [IOACCEL_CLASS_THROUGHPUT] = "throughput",
+    [IOACCEL_CLASS_LATENCY] = "latency",
 };
 
 static const char *const posted_names[] = {
-	[IOACCEL_POSTED_OFF] = "off",
-	[IOACCEL_POSTED_AUTO] = "auto",
-	[IOACCEL_POSTED_PV] = "pv",
-	[IOACCEL_POSTED_HARDWARE] = "hardware",
+    [IOACCEL_POSTED_OFF] = "off",
+    [IOACCEL_POSTED_AUTO] = "auto",
+    [IOACCEL_POSTED_PV] = "pv",
+    [IOACCEL_POSTED_HARDWARE] = "hardware",
 };
 
 static const char *name_of(const char *const *names, size_t n, unsigned int v)

@@ -44,14 +44,14 @@ void ioaccel_accel_error(const char *who, const xmlNode *node, const char *fmt, 
 {
 	char msg[768];
 	va_list ap;
-	bool ours = node->ns && node->ns->href &&
-		    strcmp((const char *)node->ns->href, IOACCEL_NS) == 0;
+	bool ours =
+	    node->ns && node->ns->href && strcmp((const char *)node->ns->href, IOACCEL_NS) == 0;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	ioaccel_xml_err("%s: <%s%s> at line %ld: %s", who, ours ? IOACCEL_PREFIX : "",
-		    (const char *)node->name, ioaccel_xml_line(node), msg);
+			(const char *)node->name, ioaccel_xml_line(node), msg);
 }
 
 static bool is_accel_element(const xmlNode *n, const char *name)
@@ -141,8 +141,8 @@ static int parse_vhost(const char *who, const xmlNode *vhost, struct ioaccel_acc
 	size_t n = 0, i;
 	int v, rc;
 
-	rc = enum_attr(who, vhost, "worker", ioaccel_worker_mode_from_name,
-		       IOACCEL_WORKER_SHARED, &v);
+	rc = enum_attr(who, vhost, "worker", ioaccel_worker_mode_from_name, IOACCEL_WORKER_SHARED,
+		       &v);
 	if (rc < 0)
 		return rc;
 	a->worker = v;
@@ -171,7 +171,8 @@ static int parse_vhost(const char *who, const xmlNode *vhost, struct ioaccel_acc
 					    "thresholds apply only to adaptive polling, but "
 					    "<accel:vhost> at line %ld has polling='%s'; use "
 					    "polling='adaptive' or remove <accel:poll>.",
-					    ioaccel_xml_line(vhost), ioaccel_polling_name(a->polling));
+					    ioaccel_xml_line(vhost),
+					    ioaccel_polling_name(a->polling));
 			return -EINVAL;
 		}
 		a->poll_start_rate = (unsigned int)uint_attr(poll, "start-rate", 0);
@@ -224,11 +225,12 @@ static int parse_vhost(const char *who, const xmlNode *vhost, struct ioaccel_acc
 			bool same_mac = d->mac && o->mac && strcmp(d->mac, o->mac) == 0;
 
 			if (same_alias || same_mac) {
-				ioaccel_accel_error(who, c,
-						    "%s='%s' names the same device as <accel:device> "
-						    "at line %d; give each device once.",
-						    same_alias ? "alias" : "mac",
-						    same_alias ? d->alias : d->mac, o->line);
+				ioaccel_accel_error(
+				    who, c,
+				    "%s='%s' names the same device as <accel:device> "
+				    "at line %d; give each device once.",
+				    same_alias ? "alias" : "mac", same_alias ? d->alias : d->mac,
+				    o->line);
 				return -EINVAL;
 			}
 		}

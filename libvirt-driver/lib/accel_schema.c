@@ -28,14 +28,14 @@
 #include "ioaccel.h"
 #include "accel_internal.h"
 
-#define RNG_NS "http://relaxng.org/ns/structure/1.0"
-#define DOC_NS "urn:ioaccel:schema-doc:1"
+#define RNG_NS	      "http://relaxng.org/ns/structure/1.0"
+#define DOC_NS	      "urn:ioaccel:schema-doc:1"
 #define MAX_REF_DEPTH 16
-#define MAX_ITEMS 32
-#define MSG_MAX 512
+#define MAX_ITEMS     32
+#define MSG_MAX	      512
 
-static xmlRelaxNGPtr schema;	/* compiled, for validation */
-static xmlDocPtr schema_doc;	/* the same text as a tree, for explanations */
+static xmlRelaxNGPtr schema; /* compiled, for validation */
+static xmlDocPtr schema_doc; /* the same text as a tree, for explanations */
 static bool schema_broken;
 unsigned long ioaccel_accel_schema_unexplained;
 
@@ -62,7 +62,7 @@ static void keep_first_error(void *data, ioaccel_xml_error_t err)
 
 static int load_schema(void)
 {
-	struct first_error fe = { 0 };
+	struct first_error fe = {0};
 	xmlRelaxNGParserCtxtPtr pctxt;
 
 	if (schema && schema_doc)
@@ -75,13 +75,13 @@ static int load_schema(void)
 	xmlRelaxNGSetParserStructuredErrors(pctxt, keep_first_error, &fe);
 	schema = xmlRelaxNGParse(pctxt);
 	xmlRelaxNGFreeParserCtxt(pctxt);
-	schema_doc = xmlReadMemory(ioaccel_accel_rng, (int)ioaccel_accel_rng_len, "accel.rng",
-				   NULL, XML_PARSE_NONET | XML_PARSE_NOBLANKS);
+	schema_doc = xmlReadMemory(ioaccel_accel_rng, (int)ioaccel_accel_rng_len, "accel.rng", NULL,
+				   XML_PARSE_NONET | XML_PARSE_NOBLANKS);
 	if (!schema || !schema_doc) {
 		/* A build defect, not a user error: say so plainly. */
 		ioaccel_xml_err("the accel schema built into libioaccel does not load: %s; "
-			    "rebuild ioaccel from a clean tree.",
-			    fe.have ? fe.msg : "out of memory");
+				"rebuild ioaccel from a clean tree.",
+				fe.have ? fe.msg : "out of memory");
 		schema_broken = true;
 		return -EIO;
 	}
@@ -90,7 +90,7 @@ static int load_schema(void)
 
 int ioaccel_accel_schema_validate(const char *who, xmlNode *accel)
 {
-	struct first_error fe = { 0 };
+	struct first_error fe = {0};
 	xmlRelaxNGValidCtxtPtr vctxt = NULL;
 	xmlDocPtr doc;
 	xmlNodePtr copy;
@@ -122,8 +122,8 @@ int ioaccel_accel_schema_validate(const char *who, xmlNode *accel)
 		return 0;
 	if (rc < 0) {
 		ioaccel_xml_err("%s: the accel element at line %ld could not be validated "
-			    "(libxml2 internal error); nothing was changed.",
-			    who, ioaccel_xml_line(accel));
+				"(libxml2 internal error); nothing was changed.",
+				who, ioaccel_xml_line(accel));
 		return -EIO;
 	}
 	if (!ioaccel_accel_schema_explain(who, accel)) {
@@ -153,8 +153,8 @@ static const char *prop(const xmlNode *n, const char *name)
 	for (a = n->properties; a; a = a->next)
 		if (!a->ns && strcmp((const char *)a->name, name) == 0)
 			return a->children && a->children->content
-				       ? (const char *)a->children->content
-				       : "";
+				   ? (const char *)a->children->content
+				   : "";
 	return NULL;
 }
 
@@ -163,8 +163,7 @@ static const char *text_of(const xmlNode *n)
 	const xmlNode *c;
 
 	for (c = n->children; c; c = c->next)
-		if ((c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) &&
-		    c->content)
+		if ((c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) && c->content)
 			return (const char *)c->content;
 	return "";
 }
@@ -184,8 +183,7 @@ static const xmlNode *find_schema_element(const xmlNode *n, const char *name)
 	const xmlNode *c, *found;
 
 	for (c = n; c; c = c->next) {
-		if (is_rng(c, "element") && prop(c, "name") &&
-		    strcmp(prop(c, "name"), name) == 0)
+		if (is_rng(c, "element") && prop(c, "name") && strcmp(prop(c, "name"), name) == 0)
 			return c;
 		if (c->children) {
 			found = find_schema_element(c->children, name);
@@ -244,16 +242,16 @@ static void collect(struct schema_elem *e, const xmlNode *parent, bool optional,
 		if (strcmp(name, "attribute") == 0 && prop(c, "name")) {
 			if (e->n_attrs < MAX_ITEMS)
 				e->attrs[e->n_attrs++] = (struct schema_attr){
-					.name = prop(c, "name"),
-					.def = c,
-					.required = !optional && group < 0,
-					.group = group,
+				    .name = prop(c, "name"),
+				    .def = c,
+				    .required = !optional && group < 0,
+				    .group = group,
 				};
 		} else if (strcmp(name, "element") == 0 && prop(c, "name")) {
 			if (e->n_children < MAX_ITEMS)
 				e->children[e->n_children++] = (struct schema_child){
-					.name = prop(c, "name"),
-					.many = many,
+				    .name = prop(c, "name"),
+				    .many = many,
 				};
 		} else if (strcmp(name, "optional") == 0) {
 			collect(e, c, true, many, group, depth);
@@ -319,8 +317,8 @@ static const char *param(const xmlNode *data, const char *name)
 static bool is_integer_type(const char *type)
 {
 	static const char *const types[] = {
-		"unsignedInt", "unsignedLong", "unsignedShort", "positiveInteger",
-		"nonNegativeInteger", "integer", "int", "long",
+	    "unsignedInt",	  "unsignedLong", "unsignedShort", "positiveInteger",
+	    "nonNegativeInteger", "integer",	  "int",	   "long",
 	};
 	size_t i;
 
@@ -573,12 +571,13 @@ static int explain_attributes(const char *who, const xmlNode *inst, const struct
 				sa = &e->attrs[i];
 		if (!sa) {
 			list_attrs(e, allowed, sizeof(allowed));
-			ioaccel_accel_error(who, inst,
-					    "attribute '%s%s%s' is not allowed; %s%s.",
-					    a->ns && a->ns->prefix ? (const char *)a->ns->prefix : "",
-					    a->ns && a->ns->prefix ? ":" : "", (const char *)a->name,
-					    e->n_attrs ? "allowed attributes: " : "this element takes no attributes",
-					    allowed);
+			ioaccel_accel_error(
+			    who, inst, "attribute '%s%s%s' is not allowed; %s%s.",
+			    a->ns && a->ns->prefix ? (const char *)a->ns->prefix : "",
+			    a->ns && a->ns->prefix ? ":" : "", (const char *)a->name,
+			    e->n_attrs ? "allowed attributes: "
+				       : "this element takes no attributes",
+			    allowed);
 			return 1;
 		}
 		v = a->children && a->children->content ? (const char *)a->children->content : "";
@@ -594,7 +593,8 @@ static int explain_attributes(const char *who, const xmlNode *inst, const struct
 	}
 	for (i = 0; i < e->n_attrs; i++)
 		if (e->attrs[i].required && !xmlHasProp(inst, BAD_CAST e->attrs[i].name)) {
-			ioaccel_accel_error(who, inst, "attribute '%s' is missing.", e->attrs[i].name);
+			ioaccel_accel_error(who, inst, "attribute '%s' is missing.",
+					    e->attrs[i].name);
 			return 1;
 		}
 	for (g = 0; g < e->n_groups; g++) {
@@ -610,12 +610,13 @@ static int explain_attributes(const char *who, const xmlNode *inst, const struct
 				present++;
 		}
 		if (present > 1) {
-			ioaccel_accel_error(who, inst,
-					    "give only one of the attributes %s, not both.", allowed);
+			ioaccel_accel_error(
+			    who, inst, "give only one of the attributes %s, not both.", allowed);
 			return 1;
 		}
 		if (present == 0 && e->groups_required[g]) {
-			ioaccel_accel_error(who, inst, "one of the attributes %s is needed.", allowed);
+			ioaccel_accel_error(who, inst, "one of the attributes %s is needed.",
+					    allowed);
 			return 1;
 		}
 	}
@@ -630,13 +631,14 @@ static int explain_children(const char *who, const xmlNode *inst, const struct s
 	size_t i;
 
 	for (c = inst->children; c; c = c->next) {
-		if ((c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) &&
-		    !e->text && c->content && !blank((const char *)c->content)) {
+		if ((c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) && !e->text &&
+		    c->content && !blank((const char *)c->content)) {
 			normalize_token((const char *)c->content, snippet, sizeof(snippet));
 			ioaccel_accel_error(who, inst,
 					    "text '%s%s' is not allowed inside; this element "
 					    "takes only attributes%s.",
-					    snippet, strlen(snippet) >= sizeof(snippet) - 1 ? "..." : "",
+					    snippet,
+					    strlen(snippet) >= sizeof(snippet) - 1 ? "..." : "",
 					    e->n_children ? " and child elements" : "");
 			return 1;
 		}
@@ -644,10 +646,11 @@ static int explain_children(const char *who, const xmlNode *inst, const struct s
 			continue;
 		if (!in_accel_ns(c)) {
 			if (c->ns && c->ns->href)
-				ioaccel_accel_error(who, c,
-						    "this element is in namespace '%s', not in "
-						    "%s; it cannot appear inside the accel element.",
-						    (const char *)c->ns->href, IOACCEL_NS);
+				ioaccel_accel_error(
+				    who, c,
+				    "this element is in namespace '%s', not in "
+				    "%s; it cannot appear inside the accel element.",
+				    (const char *)c->ns->href, IOACCEL_NS);
 			else
 				ioaccel_accel_error(who, c,
 						    "this element has no namespace; write it as "

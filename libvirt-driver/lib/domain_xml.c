@@ -32,21 +32,21 @@
 #include "ioaccel.h"
 #include "accel_internal.h"
 
-#define XINCLUDE_NS "http://www.w3.org/2001/XInclude"
+#define XINCLUDE_NS	"http://www.w3.org/2001/XInclude"
 #define XINCLUDE_OLD_NS "http://www.w3.org/2003/XInclude"
-#define WHO_MAX 160
-#define ERR_MAX 768
+#define WHO_MAX		160
+#define ERR_MAX		768
 
 /* The highest CPU number and NUMA node a cpuset may name. */
 #define CPUSET_MAX 8192
-#define MAX_VCPUS 16384
+#define MAX_VCPUS  16384
 
 /* ---- Keeping libxml2 quiet ------------------------------------------- */
 
 struct load_state {
 	const char *who;
 	int depth;
-	bool failed;   /* a limit or rule of ours stopped the parser */
+	bool failed; /* a limit or rule of ours stopped the parser */
 	char err[ERR_MAX];
 	bool have_xml_error; /* libxml2's first error, if it is the reason */
 	long xml_error_line;
@@ -143,7 +143,7 @@ static void quiet_end(const struct quiet *q)
 /* ---- Hardened loading --------------------------------------------------- */
 
 static void stop(xmlParserCtxtPtr ctxt, struct load_state *st, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void stop(xmlParserCtxtPtr ctxt, struct load_state *st, const char *fmt, ...)
 {
@@ -278,15 +278,15 @@ static int load_document(const char *buf, size_t len, struct load_state *st, xml
 		return -EINVAL;
 	}
 	if (len > IOACCEL_XML_MAX_BYTES) {
-		ioaccel_xml_err("%s is %zu bytes; the most accepted is %d bytes (1 MiB).", st->who, len,
-			    IOACCEL_XML_MAX_BYTES);
+		ioaccel_xml_err("%s is %zu bytes; the most accepted is %d bytes (1 MiB).", st->who,
+				len, IOACCEL_XML_MAX_BYTES);
 		return -EFBIG;
 	}
 	bad = utf8_first_bad((const unsigned char *)buf, len);
 	if (bad < len) {
 		ioaccel_xml_err("%s: line %ld: byte 0x%02x at offset %zu is not valid UTF-8; "
-			    "domain XML must be UTF-8.",
-			    st->who, line_at(buf, bad), (unsigned char)buf[bad], bad);
+				"domain XML must be UTF-8.",
+				st->who, line_at(buf, bad), (unsigned char)buf[bad], bad);
 		return -EILSEQ;
 	}
 
@@ -320,7 +320,7 @@ static int load_document(const char *buf, size_t len, struct load_state *st, xml
 	if (!ok) {
 		if (st->have_xml_error)
 			ioaccel_xml_err("%s is not well-formed XML: line %ld: %s.", st->who,
-				    st->xml_error_line, st->xml_error);
+					st->xml_error_line, st->xml_error);
 		else
 			ioaccel_xml_err("%s is not well-formed XML.", st->who);
 		xmlFreeDoc(doc);
@@ -329,7 +329,7 @@ static int load_document(const char *buf, size_t len, struct load_state *st, xml
 	if (doc->encoding && strcasecmp((const char *)doc->encoding, "UTF-8") != 0 &&
 	    strcasecmp((const char *)doc->encoding, "UTF8") != 0) {
 		ioaccel_xml_err("%s declares encoding '%.32s'; domain XML must be UTF-8.", st->who,
-			    (const char *)doc->encoding);
+				(const char *)doc->encoding);
 		xmlFreeDoc(doc);
 		return -EINVAL;
 	}
@@ -496,9 +496,9 @@ static int read_cpuset(const char *who, const xmlNode *n, const char *attr, unsi
 	ok = v && cpuset_parse((const char *)v, max, out);
 	if (!ok)
 		ioaccel_xml_err("%s: <%s> at line %ld: %s='%.64s' is not a valid %s list; write "
-			    "numbers and ranges below %u such as 0-3,8.",
-			    who, (const char *)n->name, ioaccel_xml_line(n), attr,
-			    v ? (const char *)v : "", what, max);
+				"numbers and ranges below %u such as 0-3,8.",
+				who, (const char *)n->name, ioaccel_xml_line(n), attr,
+				v ? (const char *)v : "", what, max);
 	xmlFree(v);
 	return ok ? 0 : -EINVAL;
 }
@@ -525,9 +525,10 @@ static int read_vcpus(const char *who, const xmlNode *domain, struct ioaccel_dom
 		errno = 0;
 		v = strtoul(text, &end, 10);
 		if (!*text || *end || errno || v < 1 || v > MAX_VCPUS) {
-			ioaccel_xml_err("%s: <vcpu> at line %ld: '%.32s' is not a vCPU count; write a "
-				    "number from 1 to %d.",
-				    who, ioaccel_xml_line(vcpu), text, MAX_VCPUS);
+			ioaccel_xml_err(
+			    "%s: <vcpu> at line %ld: '%.32s' is not a vCPU count; write a "
+			    "number from 1 to %d.",
+			    who, ioaccel_xml_line(vcpu), text, MAX_VCPUS);
 			free(text);
 			return -EINVAL;
 		}
@@ -548,10 +549,10 @@ static int read_vcpus(const char *who, const xmlNode *domain, struct ioaccel_dom
 		idv = xmlGetNoNsProp(c, BAD_CAST "vcpu");
 		id = idv ? strtoul((const char *)idv, &end, 10) : 0;
 		if (!idv || !*idv || *end || id >= dom->vcpus) {
-			ioaccel_xml_err("%s: <vcpupin> at line %ld: vcpu='%.16s' is not a vCPU of this "
-				    "domain; write a number from 0 to %u.",
-				    who, ioaccel_xml_line(c), idv ? (const char *)idv : "",
-				    dom->vcpus - 1);
+			ioaccel_xml_err(
+			    "%s: <vcpupin> at line %ld: vcpu='%.16s' is not a vCPU of this "
+			    "domain; write a number from 0 to %u.",
+			    who, ioaccel_xml_line(c), idv ? (const char *)idv : "", dom->vcpus - 1);
 			xmlFree(idv);
 			return -EINVAL;
 		}
@@ -601,7 +602,7 @@ static int read_pci_address(const char *who, const xmlNode *owner, char **out)
 	static const struct {
 		const char *name;
 		unsigned long max;
-	} parts[] = { { "domain", 0xffff }, { "bus", 0xff }, { "slot", 0x1f }, { "function", 7 } };
+	} parts[] = {{"domain", 0xffff}, {"bus", 0xff}, {"slot", 0x1f}, {"function", 7}};
 	unsigned long v[4];
 	size_t i;
 	char *end;
@@ -614,10 +615,11 @@ static int read_pci_address(const char *who, const xmlNode *owner, char **out)
 
 		v[i] = s ? strtoul((const char *)s, &end, 0) : 0;
 		if (s && (!*s || *end || v[i] > parts[i].max)) {
-			ioaccel_xml_err("%s: <address> at line %ld: %s='%.16s' is not valid in a PCI "
-				    "address; write a number from 0 to 0x%lx.",
-				    who, ioaccel_xml_line(addr), parts[i].name, (const char *)s,
-				    parts[i].max);
+			ioaccel_xml_err(
+			    "%s: <address> at line %ld: %s='%.16s' is not valid in a PCI "
+			    "address; write a number from 0 to 0x%lx.",
+			    who, ioaccel_xml_line(addr), parts[i].name, (const char *)s,
+			    parts[i].max);
 			xmlFree(s);
 			return -EINVAL;
 		}
@@ -646,7 +648,7 @@ static int add_hostdev(struct ioaccel_domain *dom, char *addr)
 /* Interfaces QEMU backs with a tap device, which vhost-net serves. */
 static bool uses_vhost_net(const xmlNode *iface)
 {
-	static const char *const tap_types[] = { "network", "bridge", "ethernet", "direct" };
+	static const char *const tap_types[] = {"network", "bridge", "ethernet", "direct"};
 	xmlChar *type = xmlGetNoNsProp(iface, BAD_CAST "type");
 	const xmlNode *model = plain_child(iface, "model");
 	const xmlNode *driver = plain_child(iface, "driver");
@@ -746,11 +748,12 @@ static int find_accel(const char *who, const xmlNode *domain, xmlNode **out)
 			continue;
 		if (in_ns(c, IOACCEL_NS)) {
 			if (found) {
-				ioaccel_accel_error(who, c,
-						    "<metadata> already has an element in namespace "
-						    "%s at line %ld, and libvirt keeps one element per "
-						    "namespace; merge them into one <accel:accel>.",
-						    IOACCEL_NS, ioaccel_xml_line(found));
+				ioaccel_accel_error(
+				    who, c,
+				    "<metadata> already has an element in namespace "
+				    "%s at line %ld, and libvirt keeps one element per "
+				    "namespace; merge them into one <accel:accel>.",
+				    IOACCEL_NS, ioaccel_xml_line(found));
 				return -EINVAL;
 			}
 			found = c;
@@ -831,8 +834,9 @@ static int read_domain(const char *doc_who, xmlDocPtr doc, struct ioaccel_domain
 		domain = plain_child(root, "domain");
 	if (!is_plain(domain, "domain")) {
 		ioaccel_xml_err("%s: the root element is <%s> at line %ld; a libvirt domain XML "
-			    "document has <domain>.",
-			    doc_who, root ? (const char *)root->name : "?", ioaccel_xml_line(root));
+				"document has <domain>.",
+				doc_who, root ? (const char *)root->name : "?",
+				ioaccel_xml_line(root));
 		return -EINVAL;
 	}
 	dom = calloc(1, sizeof(*dom));
@@ -844,7 +848,7 @@ static int read_domain(const char *doc_who, xmlDocPtr doc, struct ioaccel_domain
 		goto nomem;
 	if (!dom->name[0]) {
 		ioaccel_xml_err("%s: <domain> at line %ld has no <name>; libvirt requires one.",
-			    doc_who, ioaccel_xml_line(domain));
+				doc_who, ioaccel_xml_line(domain));
 		rc = -EINVAL;
 		goto fail;
 	}
@@ -891,7 +895,7 @@ static void source_who(const char *source, char *who, size_t size)
 int ioaccel_domain_parse(const char *buf, size_t len, const char *source,
 			 struct ioaccel_domain **out)
 {
-	struct load_state st = { 0 };
+	struct load_state st = {0};
 	struct quiet q;
 	char who[WHO_MAX];
 	xmlDocPtr doc;
@@ -953,7 +957,7 @@ int ioaccel_domain_parse_file(const char *path, struct ioaccel_domain **out)
 	}
 	if (len > IOACCEL_XML_MAX_BYTES) {
 		ioaccel_xml_err("%s is larger than %d bytes (1 MiB), the most accepted.", who,
-			    IOACCEL_XML_MAX_BYTES);
+				IOACCEL_XML_MAX_BYTES);
 		rc = -EFBIG;
 		goto out;
 	}

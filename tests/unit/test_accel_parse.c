@@ -105,14 +105,13 @@ static int parse_fail(const char *metadata, const char *extra)
 	return rc;
 }
 
-#define ACCEL_OPEN "<accel:accel xmlns:accel=\"urn:ioaccel:domain:1\">"
+#define ACCEL_OPEN  "<accel:accel xmlns:accel=\"urn:ioaccel:domain:1\">"
 #define ACCEL_CLOSE "</accel:accel>"
 
 static void test_minimal_element(void **state)
 {
-	struct ioaccel_domain *dom =
-		parse_ok(ACCEL_OPEN "<accel:vhost worker=\"shared\" polling=\"on\"/>" ACCEL_CLOSE,
-			 NULL);
+	struct ioaccel_domain *dom = parse_ok(
+	    ACCEL_OPEN "<accel:vhost worker=\"shared\" polling=\"on\"/>" ACCEL_CLOSE, NULL);
 	const struct ioaccel_accel *a = dom->accel;
 
 	assert_non_null(a);
@@ -132,16 +131,16 @@ static void test_minimal_element(void **state)
 static void test_every_attribute(void **state)
 {
 	struct ioaccel_domain *dom = parse_ok(
-		"<accel:accel xmlns:accel=\"urn:ioaccel:domain:1\" policy=\"required\">\n"
-		"<accel:vhost worker=\"dedicated\" polling=\"adaptive\" numa=\"3\">\n"
-		"<accel:poll start-rate=\"20000\" stop-idle-us=\"50\"/>\n"
-		"<accel:device alias=\"ua-web\" weight=\"1000\" class=\"latency\" "
-		"max-bytes=\"65536\" max-packets=\"64\"/>\n"
-		"<accel:device mac=\"52:54:00:AB:cd:EF\" weight=\"1\" class=\"throughput\"/>\n"
-		"</accel:vhost>\n"
-		"<accel:interrupts delivery=\"exitless\" eoi=\"standard\" posted=\"hardware\"/>\n"
-		"<accel:irq-affinity assigned=\"vcpu\"/>\n" ACCEL_CLOSE,
-		NULL);
+	    "<accel:accel xmlns:accel=\"urn:ioaccel:domain:1\" policy=\"required\">\n"
+	    "<accel:vhost worker=\"dedicated\" polling=\"adaptive\" numa=\"3\">\n"
+	    "<accel:poll start-rate=\"20000\" stop-idle-us=\"50\"/>\n"
+	    "<accel:device alias=\"ua-web\" weight=\"1000\" class=\"latency\" "
+	    "max-bytes=\"65536\" max-packets=\"64\"/>\n"
+	    "<accel:device mac=\"52:54:00:AB:cd:EF\" weight=\"1\" class=\"throughput\"/>\n"
+	    "</accel:vhost>\n"
+	    "<accel:interrupts delivery=\"exitless\" eoi=\"standard\" posted=\"hardware\"/>\n"
+	    "<accel:irq-affinity assigned=\"vcpu\"/>\n" ACCEL_CLOSE,
+	    NULL);
 	const struct ioaccel_accel *a = dom->accel;
 
 	assert_int_equal(a->policy, IOACCEL_POLICY_REQUIRED);
@@ -215,9 +214,9 @@ static void test_defaults(void **state)
 static void test_default_namespace_and_blanks(void **state)
 {
 	struct ioaccel_domain *dom =
-		parse_ok("<accel xmlns=\"urn:ioaccel:domain:1\" policy=\" required \">"
-			 "<vhost worker=\"dedicated\" numa=\" 2 \"/></accel>",
-			 NULL);
+	    parse_ok("<accel xmlns=\"urn:ioaccel:domain:1\" policy=\" required \">"
+		     "<vhost worker=\"dedicated\" numa=\" 2 \"/></accel>",
+		     NULL);
 
 	assert_int_equal(dom->accel->policy, IOACCEL_POLICY_REQUIRED);
 	assert_int_equal(dom->accel->worker, IOACCEL_WORKER_DEDICATED);
@@ -228,7 +227,7 @@ static void test_default_namespace_and_blanks(void **state)
 static void test_no_element_passes_through(void **state)
 {
 	struct ioaccel_domain *dom =
-		parse_ok("<app:x xmlns:app=\"http://example.org/app\"><app:y/></app:x>", NULL);
+	    parse_ok("<app:x xmlns:app=\"http://example.org/app\"><app:y/></app:x>", NULL);
 
 	assert_null(dom->accel);
 	assert_string_equal(dom->name, "vm1");
@@ -245,25 +244,27 @@ static void test_no_element_passes_through(void **state)
 static void test_domain_facts(void **state)
 {
 	const char *extra =
-		"  <cputune>\n"
-		"    <vcpupin vcpu='0' cpuset='4'/>\n"
-		"    <vcpupin vcpu='1' cpuset='6-7,^7'/>\n"
-		"  </cputune>\n"
-		"  <numatune><memory mode='strict' nodeset='1,0'/></numatune>\n"
-		"  <devices>\n"
-		"    <interface type='network'><mac address='52:54:00:AA:BB:CC'/>"
-		"<model type='virtio'/><alias name='net0'/></interface>\n"
-		"    <interface type='bridge'><mac address='52:54:00:00:00:02'/>"
-		"<model type='virtio'/><driver name='vhost'/></interface>\n"
-		"    <interface type='network'><model type='e1000'/></interface>\n"
-		"    <interface type='network'><model type='virtio'/><driver name='qemu'/></interface>\n"
-		"    <interface type='vhostuser'><model type='virtio'/></interface>\n"
-		"    <interface type='hostdev'><source><address type='pci' domain='0x0000' "
-		"bus='0x5e' slot='0x10' function='0x2'/></source></interface>\n"
-		"    <hostdev mode='subsystem' type='pci'><source><address domain='0x0000' "
-		"bus='0x3b' slot='0x00' function='0x1'/></source></hostdev>\n"
-		"    <hostdev mode='subsystem' type='usb'><source><vendor id='0x1'/></source></hostdev>\n"
-		"  </devices>\n";
+	    "  <cputune>\n"
+	    "    <vcpupin vcpu='0' cpuset='4'/>\n"
+	    "    <vcpupin vcpu='1' cpuset='6-7,^7'/>\n"
+	    "  </cputune>\n"
+	    "  <numatune><memory mode='strict' nodeset='1,0'/></numatune>\n"
+	    "  <devices>\n"
+	    "    <interface type='network'><mac address='52:54:00:AA:BB:CC'/>"
+	    "<model type='virtio'/><alias name='net0'/></interface>\n"
+	    "    <interface type='bridge'><mac address='52:54:00:00:00:02'/>"
+	    "<model type='virtio'/><driver name='vhost'/></interface>\n"
+	    "    <interface type='network'><model type='e1000'/></interface>\n"
+	    "    <interface type='network'><model type='virtio'/><driver "
+	    "name='qemu'/></interface>\n"
+	    "    <interface type='vhostuser'><model type='virtio'/></interface>\n"
+	    "    <interface type='hostdev'><source><address type='pci' domain='0x0000' "
+	    "bus='0x5e' slot='0x10' function='0x2'/></source></interface>\n"
+	    "    <hostdev mode='subsystem' type='pci'><source><address domain='0x0000' "
+	    "bus='0x3b' slot='0x00' function='0x1'/></source></hostdev>\n"
+	    "    <hostdev mode='subsystem' type='usb'><source><vendor "
+	    "id='0x1'/></source></hostdev>\n"
+	    "  </devices>\n";
 	struct ioaccel_domain *dom = parse_ok("", extra);
 
 	assert_string_equal(dom->uuid, "1b4e28ba-2fa1-11d2-883f-0016d3cca427");
@@ -292,15 +293,15 @@ static void test_vcpu_cpuset_and_pins(void **state)
 			 0);
 	assert_string_equal(dom->vcpu_cpuset, "0-3,8");
 	ioaccel_domain_free(dom);
-	assert_int_equal(parse("<domain><name>p</name><vcpu cpuset='0-3,^1'>2</vcpu></domain>",
-			       &dom),
-			 0);
+	assert_int_equal(
+	    parse("<domain><name>p</name><vcpu cpuset='0-3,^1'>2</vcpu></domain>", &dom), 0);
 	assert_string_equal(dom->vcpu_cpuset, "0,2-3");
 	ioaccel_domain_free(dom);
 	assert_int_equal(parse("<domain><name>p</name><vcpu cpuset='3-1'>2</vcpu></domain>", &dom),
 			 -EINVAL);
-	assert_string_equal(cap.msg, "domain 'p': <vcpu> at line 1: cpuset='3-1' is not a valid "
-				     "CPU list; write numbers and ranges below 8192 such as 0-3,8.");
+	assert_string_equal(cap.msg,
+			    "domain 'p': <vcpu> at line 1: cpuset='3-1' is not a valid "
+			    "CPU list; write numbers and ranges below 8192 such as 0-3,8.");
 	assert_int_equal(parse("<domain><name>p</name><vcpu>2</vcpu><cputune>"
 			       "<vcpupin vcpu='2' cpuset='1'/></cputune></domain>",
 			       &dom),
@@ -313,10 +314,11 @@ static void test_domstatus_wrapper(void **state)
 {
 	struct ioaccel_domain *dom = NULL;
 
-	assert_int_equal(parse("<domstatus state='running'><domain><name>s</name><metadata>" ACCEL_OPEN
-			       "<accel:vhost/>" ACCEL_CLOSE "</metadata></domain></domstatus>",
-			       &dom),
-			 0);
+	assert_int_equal(
+	    parse("<domstatus state='running'><domain><name>s</name><metadata>" ACCEL_OPEN
+		  "<accel:vhost/>" ACCEL_CLOSE "</metadata></domain></domstatus>",
+		  &dom),
+	    0);
 	assert_string_equal(dom->name, "s");
 	assert_non_null(dom->accel);
 	ioaccel_domain_free(dom);
@@ -337,58 +339,60 @@ struct error_case {
 static void test_error_messages(void **state)
 {
 	static const struct error_case cases[] = {
-		{ ACCEL_OPEN "<accel:vhost polling=\"always\"/>" ACCEL_CLOSE,
-		  "domain 'vm1': <accel:vhost> at line 5: polling='always' is not valid; allowed: "
-		  "on, off, adaptive." },
-		{ ACCEL_OPEN "<accel:vhost numa=\"-1\"/>" ACCEL_CLOSE,
-		  "domain 'vm1': <accel:vhost> at line 5: numa='-1' is not valid; allowed: auto, a "
-		  "NUMA node number from 0 to 1023." },
-		{ ACCEL_OPEN "<accel:vhost>\n<accel:poll start-rate=\"0\"/></accel:vhost>" ACCEL_CLOSE,
-		  "domain 'vm1': <accel:poll> at line 6: start-rate='0' is not valid; allowed: an "
-		  "integer from 1 to 10000000." },
-		{ ACCEL_OPEN "<accel:vhost><accel:device alias=\"a b\"/></accel:vhost>" ACCEL_CLOSE,
-		  "domain 'vm1': <accel:device> at line 5: alias='a b' is not valid; allowed: a "
-		  "libvirt device alias such as net0 or ua-web (letters, digits, '-' and '_', at "
-		  "most 64)." },
-		{ ACCEL_OPEN "<accel:vhost><accel:device alias=\"x\" max-bytes=\"1e6\"/></accel:vhost>" ACCEL_CLOSE,
-		  "domain 'vm1': <accel:device> at line 5: max-bytes='1e6' is not valid; allowed: an "
-		  "integer from 1 to 1073741824." },
-		{ ACCEL_OPEN "<accel:vhost><accel:device alias=\"x\" max-packets=\"0\"/></accel:vhost>" ACCEL_CLOSE,
-		  "domain 'vm1': <accel:device> at line 5: max-packets='0' is not valid; allowed: an "
-		  "integer from 1 to 1000000." },
-		{ ACCEL_OPEN "<accel:interrupts delivery=\"fast\"/>" ACCEL_CLOSE,
-		  "domain 'vm1': <accel:interrupts> at line 5: delivery='fast' is not valid; "
-		  "allowed: exitless, standard." },
-		{ ACCEL_OPEN "<accel:interrupts posted=\"yes\"/>" ACCEL_CLOSE,
-		  "domain 'vm1': <accel:interrupts> at line 5: posted='yes' is not valid; allowed: "
-		  "pv, hardware, auto, off." },
-		{ ACCEL_OPEN "<accel:interrupts eoi=\"exitless\" delivery=\"standard\"/>" ACCEL_CLOSE,
-		  "domain 'vm1': <accel:interrupts> at line 5: eoi='exitless' needs "
-		  "delivery='exitless' (the guest can complete only interrupts delivered to it "
-		  "directly); use delivery='exitless' or eoi='standard'." },
-		{ "<accel:accel xmlns:accel=\"urn:ioaccel:domain:1\" xmlns:x=\"urn:x\" x:y=\"1\"/>",
-		  "domain 'vm1': <accel:accel> at line 5: attribute 'x:y' is not allowed; allowed "
-		  "attributes: policy." },
-		{ ACCEL_OPEN "<accel:irq-affinity><accel:vhost/></accel:irq-affinity>" ACCEL_CLOSE,
-		  "domain 'vm1': <accel:vhost> at line 5: not allowed: <accel:irq-affinity> takes "
-		  "no child elements." },
-		{ ACCEL_OPEN "<x:vhost xmlns:x=\"urn:other\"/>" ACCEL_CLOSE,
-		  "domain 'vm1': <vhost> at line 5: this element is in namespace 'urn:other', not "
-		  "in urn:ioaccel:domain:1; it cannot appear inside the accel element." },
-		{ ACCEL_OPEN "<vhost/>" ACCEL_CLOSE,
-		  "domain 'vm1': <vhost> at line 5: this element has no namespace; write it as "
-		  "<accel:vhost>, in namespace urn:ioaccel:domain:1 like its parent." },
-		{ ACCEL_OPEN ACCEL_CLOSE "\n" ACCEL_OPEN ACCEL_CLOSE,
-		  "domain 'vm1': <accel:accel> at line 6: <metadata> already has an element in "
-		  "namespace urn:ioaccel:domain:1 at line 5, and libvirt keeps one element per "
-		  "namespace; merge them into one <accel:accel>." },
-		{ "<accel:accel xmlns:accel=\"urn:ioaccel:domain:9\"/>",
-		  "domain 'vm1': <accel> at line 5: namespace 'urn:ioaccel:domain:9' is not known "
-		  "to ioaccel " PACKAGE_VERSION "; use urn:ioaccel:domain:1." },
-		{ "<accel><vhost/></accel>",
-		  "domain 'vm1': <accel> at line 5: this element has no namespace, and libvirt "
-		  "drops such elements from <metadata>; write it as <accel:accel "
-		  "xmlns:accel=\"urn:ioaccel:domain:1\">." },
+	    {ACCEL_OPEN "<accel:vhost polling=\"always\"/>" ACCEL_CLOSE,
+	     "domain 'vm1': <accel:vhost> at line 5: polling='always' is not valid; allowed: "
+	     "on, off, adaptive."},
+	    {ACCEL_OPEN "<accel:vhost numa=\"-1\"/>" ACCEL_CLOSE,
+	     "domain 'vm1': <accel:vhost> at line 5: numa='-1' is not valid; allowed: auto, a "
+	     "NUMA node number from 0 to 1023."},
+	    {ACCEL_OPEN "<accel:vhost>\n<accel:poll start-rate=\"0\"/></accel:vhost>" ACCEL_CLOSE,
+	     "domain 'vm1': <accel:poll> at line 6: start-rate='0' is not valid; allowed: an "
+	     "integer from 1 to 10000000."},
+	    {ACCEL_OPEN "<accel:vhost><accel:device alias=\"a b\"/></accel:vhost>" ACCEL_CLOSE,
+	     "domain 'vm1': <accel:device> at line 5: alias='a b' is not valid; allowed: a "
+	     "libvirt device alias such as net0 or ua-web (letters, digits, '-' and '_', at "
+	     "most 64)."},
+	    {ACCEL_OPEN
+	     "<accel:vhost><accel:device alias=\"x\" max-bytes=\"1e6\"/></accel:vhost>" ACCEL_CLOSE,
+	     "domain 'vm1': <accel:device> at line 5: max-bytes='1e6' is not valid; allowed: an "
+	     "integer from 1 to 1073741824."},
+	    {ACCEL_OPEN
+	     "<accel:vhost><accel:device alias=\"x\" max-packets=\"0\"/></accel:vhost>" ACCEL_CLOSE,
+	     "domain 'vm1': <accel:device> at line 5: max-packets='0' is not valid; allowed: an "
+	     "integer from 1 to 1000000."},
+	    {ACCEL_OPEN "<accel:interrupts delivery=\"fast\"/>" ACCEL_CLOSE,
+	     "domain 'vm1': <accel:interrupts> at line 5: delivery='fast' is not valid; "
+	     "allowed: exitless, standard."},
+	    {ACCEL_OPEN "<accel:interrupts posted=\"yes\"/>" ACCEL_CLOSE,
+	     "domain 'vm1': <accel:interrupts> at line 5: posted='yes' is not valid; allowed: "
+	     "pv, hardware, auto, off."},
+	    {ACCEL_OPEN "<accel:interrupts eoi=\"exitless\" delivery=\"standard\"/>" ACCEL_CLOSE,
+	     "domain 'vm1': <accel:interrupts> at line 5: eoi='exitless' needs "
+	     "delivery='exitless' (the guest can complete only interrupts delivered to it "
+	     "directly); use delivery='exitless' or eoi='standard'."},
+	    {"<accel:accel xmlns:accel=\"urn:ioaccel:domain:1\" xmlns:x=\"urn:x\" x:y=\"1\"/>",
+	     "domain 'vm1': <accel:accel> at line 5: attribute 'x:y' is not allowed; allowed "
+	     "attributes: policy."},
+	    {ACCEL_OPEN "<accel:irq-affinity><accel:vhost/></accel:irq-affinity>" ACCEL_CLOSE,
+	     "domain 'vm1': <accel:vhost> at line 5: not allowed: <accel:irq-affinity> takes "
+	     "no child elements."},
+	    {ACCEL_OPEN "<x:vhost xmlns:x=\"urn:other\"/>" ACCEL_CLOSE,
+	     "domain 'vm1': <vhost> at line 5: this element is in namespace 'urn:other', not "
+	     "in urn:ioaccel:domain:1; it cannot appear inside the accel element."},
+	    {ACCEL_OPEN "<vhost/>" ACCEL_CLOSE,
+	     "domain 'vm1': <vhost> at line 5: this element has no namespace; write it as "
+	     "<accel:vhost>, in namespace urn:ioaccel:domain:1 like its parent."},
+	    {ACCEL_OPEN ACCEL_CLOSE "\n" ACCEL_OPEN ACCEL_CLOSE,
+	     "domain 'vm1': <accel:accel> at line 6: <metadata> already has an element in "
+	     "namespace urn:ioaccel:domain:1 at line 5, and libvirt keeps one element per "
+	     "namespace; merge them into one <accel:accel>."},
+	    {"<accel:accel xmlns:accel=\"urn:ioaccel:domain:9\"/>",
+	     "domain 'vm1': <accel> at line 5: namespace 'urn:ioaccel:domain:9' is not known "
+	     "to ioaccel " PACKAGE_VERSION "; use urn:ioaccel:domain:1."},
+	    {"<accel><vhost/></accel>",
+	     "domain 'vm1': <accel> at line 5: this element has no namespace, and libvirt "
+	     "drops such elements from <metadata>; write it as <accel:accel "
+	     "xmlns:accel=\"urn:ioaccel:domain:1\">."},
 	};
 	size_t i;
 
@@ -407,28 +411,28 @@ static void test_entity_expansion_attack(void **state)
 {
 	struct ioaccel_domain *dom = NULL;
 	const char *xml =
-		"<?xml version=\"1.0\"?>\n"
-		"<!DOCTYPE domain [\n"
-		" <!ENTITY lol \"lol\">\n"
-		" <!ENTITY lol1 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">\n"
-		" <!ENTITY lol2 \"&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;\">\n"
-		" <!ENTITY lol3 \"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\">\n"
-		" <!ENTITY lol4 \"&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;\">\n"
-		" <!ENTITY lol5 \"&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;\">\n"
-		" <!ENTITY lol6 \"&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;\">\n"
-		" <!ENTITY lol7 \"&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;\">\n"
-		" <!ENTITY lol8 \"&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;\">\n"
-		" <!ENTITY lol9 \"&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;\">\n"
-		"]>\n"
-		"<domain><name>&lol9;</name></domain>\n";
+	    "<?xml version=\"1.0\"?>\n"
+	    "<!DOCTYPE domain [\n"
+	    " <!ENTITY lol \"lol\">\n"
+	    " <!ENTITY lol1 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">\n"
+	    " <!ENTITY lol2 \"&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;\">\n"
+	    " <!ENTITY lol3 \"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\">\n"
+	    " <!ENTITY lol4 \"&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;\">\n"
+	    " <!ENTITY lol5 \"&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;\">\n"
+	    " <!ENTITY lol6 \"&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;\">\n"
+	    " <!ENTITY lol7 \"&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;\">\n"
+	    " <!ENTITY lol8 \"&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;\">\n"
+	    " <!ENTITY lol9 \"&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;\">\n"
+	    "]>\n"
+	    "<domain><name>&lol9;</name></domain>\n";
 
 	assert_int_equal(parse(xml, &dom), -EINVAL);
 	assert_null(dom);
 	assert_int_equal(cap.count, 1);
-	assert_string_equal(cap.msg,
-			    "domain XML from standard input: line 2: a DOCTYPE declaration is not "
-			    "accepted (it can declare entities and load external files, and libvirt "
-			    "never writes one); remove it.");
+	assert_string_equal(
+	    cap.msg, "domain XML from standard input: line 2: a DOCTYPE declaration is not "
+		     "accepted (it can declare entities and load external files, and libvirt "
+		     "never writes one); remove it.");
 }
 
 static void test_external_entity_is_not_read(void **state)
@@ -454,7 +458,8 @@ static void test_doctype_without_subset(void **state)
 {
 	struct ioaccel_domain *dom = NULL;
 
-	assert_int_equal(parse("<!DOCTYPE domain>\n<domain><name>d</name></domain>", &dom), -EINVAL);
+	assert_int_equal(parse("<!DOCTYPE domain>\n<domain><name>d</name></domain>", &dom),
+			 -EINVAL);
 	assert_non_null(strstr(cap.msg, "line 1: a DOCTYPE declaration is not accepted"));
 }
 
@@ -519,11 +524,11 @@ static void test_deep_nesting(void **state)
 static void test_bad_utf8(void **state)
 {
 	static const char *const bad[] = {
-		"<domain><name>\xff</name></domain>",
-		"<domain><name>\xc0\xaf</name></domain>",	  /* overlong '/' */
-		"<domain><name>\xed\xa0\x80</name></domain>",	  /* surrogate */
-		"<domain><name>\xf4\x90\x80\x80</name></domain>", /* past U+10FFFF */
-		"<domain><name>\xe2\x82</name></domain>",	  /* truncated */
+	    "<domain><name>\xff</name></domain>",
+	    "<domain><name>\xc0\xaf</name></domain>",	      /* overlong '/' */
+	    "<domain><name>\xed\xa0\x80</name></domain>",     /* surrogate */
+	    "<domain><name>\xf4\x90\x80\x80</name></domain>", /* past U+10FFFF */
+	    "<domain><name>\xe2\x82</name></domain>",	      /* truncated */
 	};
 	struct ioaccel_domain *dom = NULL;
 	size_t i;
@@ -632,11 +637,11 @@ static void test_names_match_schema(void **state)
 	char value[64];
 	int i;
 
-#define CHECK_NAME(fn, from, v)                                                    \
-	do {                                                                       \
-		snprintf(value, sizeof(value), "<value>%s</value>", fn(v));         \
-		assert_non_null(strstr(ioaccel_accel_rng, value));                   \
-		assert_int_equal(from(fn(v)), (int)(v));                             \
+#define CHECK_NAME(fn, from, v)                                                                    \
+	do {                                                                                       \
+		snprintf(value, sizeof(value), "<value>%s</value>", fn(v));                        \
+		assert_non_null(strstr(ioaccel_accel_rng, value));                                 \
+		assert_int_equal(from(fn(v)), (int)(v));                                           \
 	} while (0)
 	for (i = IOACCEL_POLICY_PREFERRED; i <= IOACCEL_POLICY_REQUIRED; i++)
 		CHECK_NAME(ioaccel_policy_name, ioaccel_policy_from_name, i);
@@ -657,28 +662,28 @@ static void test_names_match_schema(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_minimal_element, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_every_attribute, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_default_namespace_and_blanks, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_element_passes_through, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_domain_facts, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_vcpu_cpuset_and_pins, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_domstatus_wrapper, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_worker_bogus_message, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_error_messages, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_entity_expansion_attack, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_external_entity_is_not_read, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_doctype_without_subset, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_xinclude_is_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_huge_document, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_deep_nesting, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_utf8, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_not_a_domain, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_messages_stay_on_one_line, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_nothing_printed_to_stderr, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_file_input, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_names_match_schema, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_minimal_element, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_every_attribute, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_default_namespace_and_blanks, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_no_element_passes_through, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_domain_facts, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_vcpu_cpuset_and_pins, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_domstatus_wrapper, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_worker_bogus_message, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_error_messages, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_entity_expansion_attack, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_external_entity_is_not_read, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_doctype_without_subset, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_xinclude_is_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_huge_document, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_deep_nesting, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bad_utf8, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_not_a_domain, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_messages_stay_on_one_line, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_nothing_printed_to_stderr, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_file_input, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_names_match_schema, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("accel_parse", tests, NULL, NULL);
