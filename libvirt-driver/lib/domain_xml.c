@@ -49,6 +49,7 @@ struct load_state {
 	bool failed; /* a limit or rule of ours stopped the parser */
 	char err[ERR_MAX];
 	bool have_xml_error; /* libxml2's first error, if it is the reason */
+	bool xml_error_fatal;
 	long xml_error_line;
 	char xml_error[ERR_MAX];
 	startElementNsSAX2Func start;
@@ -60,9 +61,13 @@ static void keep_xml_error(struct load_state *st, const xmlError *err)
 	char *p;
 	size_t n;
 
-	if (st->have_xml_error || !err || err->level < XML_ERR_ERROR)
+	if (!err || err->level < XML_ERR_ERROR)
+		return;
+	/* The first error, unless a fatal one follows a recoverable one. */
+	if (st->have_xml_error && (st->xml_error_fatal || err->level != XML_ERR_FATAL))
 		return;
 	st->have_xml_error = true;
+	st->xml_error_fatal = err->level == XML_ERR_FATAL;
 	st->xml_error_line = err->line;
 	snprintf(st->xml_error, sizeof(st->xml_error), "%s",
 		 err->message ? err->message : "unknown error");
@@ -308,7 +313,8 @@ static int load_document(const char *buf, size_t len, struct load_state *st, xml
 
 	xmlParseDocument(ctxt);
 	doc = ctxt->myDoc;
-	ok = ctxt->wellFormed && !st->failed && doc;
+	/* Namespace errors too: an undeclared prefix would hide the element. */
+	ok = ctxt->wellFormed && ctxt->nsWellFormed && !st->failed && doc;
 	ctxt->myDoc = NULL;
 	xmlFreeParserCtxt(ctxt);
 

@@ -567,6 +567,13 @@ static void test_not_a_domain(void **state)
 	assert_int_equal(parse("<domain><vcpu>2</vcpu></domain>", &dom), -EINVAL);
 	assert_string_equal(cap.msg, "domain XML from standard input: <domain> at line 1 has no "
 				     "<name>; libvirt requires one.");
+	/* A forgotten xmlns:accel would make libvirt drop the element. */
+	assert_int_equal(parse("<domain><name>x</name><metadata>\n<accel:accel><accel:vhost/>"
+			       "</accel:accel></metadata></domain>",
+			       &dom),
+			 -EINVAL);
+	assert_string_equal(cap.msg, "domain XML from standard input is not well-formed XML: "
+				     "line 2: Namespace prefix accel on accel is not defined.");
 	assert_int_equal(parse("", &dom), -EINVAL);
 	assert_string_equal(cap.msg, "domain XML from standard input is empty; expected a "
 				     "libvirt domain XML document.");
