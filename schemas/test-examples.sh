@@ -4,7 +4,8 @@
 #  - each example domain is valid for `ioaccelctl validate` and, as a whole
 #    domain, for libvirt's own `virt-xml-validate FILE domain`;
 #  - each invalid/NAME.xml fails `ioaccelctl validate` with exit status 1 and
-#    exactly the message in invalid/NAME.err on stderr.
+#    exactly the message in invalid/NAME.err on stderr (@FILE@ there stands
+#    for the file's path).
 set -u
 srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 builddir=${top_builddir:-$srcdir}
@@ -61,7 +62,8 @@ done
 for f in $invalid; do
 	name=${f#"$srcdir"/}
 	i=$((i + 1))
-	expected="ioaccelctl: $(cat "${f%.xml}.err")"
+	# @FILE@ in a message stands for the path the test passes.
+	expected="ioaccelctl: $(sed "s|@FILE@|$f|g" "${f%.xml}.err")"
 	"$ctl" validate "$f" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
 	got=$(cat "$tmp/err")
