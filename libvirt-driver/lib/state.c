@@ -172,6 +172,9 @@ unsigned int ioaccel_state_core_used(const struct ioaccel_state *st, int core, b
 }
 
 static void item_vset(struct ioaccel_item *it, enum ioaccel_item_state state, const char *fmt,
+		      va_list ap) __attribute__((format(printf, 3, 0)));
+
+static void item_vset(struct ioaccel_item *it, enum ioaccel_item_state state, const char *fmt,
 		      va_list ap)
 {
 	char *nl;
