@@ -120,9 +120,9 @@ def main():
                    "%s modules load (%s)" % (
                        set_name, load[0]["modules"] if load else "-"),
                    "load record: %s" % load)
-        guests = run.find("guests", mode=set_name)
+        guests = run.find("guests", label=set_name)
         tap.result(bool(guests) and guests[0]["ok"] == "1",
-                   "%s: an L2 guest boots with virtio-net and vhost=on" %
+                   "%s: an L2 guest boots with two virtio-net NICs, vhost=on" %
                    set_name, "guests record: %s" % guests)
         traffic_tests(tap, run, set_name)
         if set_name == "stock":

@@ -5,13 +5,13 @@
 #   @@ boot kernel=R cpus=N nodes=N
 #   @@ load set=S ok=0|1 modules=a,b,.. detail=...
 #   @@ unload set=S ok=0|1
-#   @@ guests n=N mode=M ok=0|1
+#   @@ guests n=N label=L ok=0|1 uptime=SECONDS
 #   @@ stat case=C when=before|after name=NAME value=V     (KVM debugfs)
 #   @@ reason case=C when=before|after code=N count=V     (kvm_exit hist)
 #   @@ msr case=C when=before|after ecx=N write=0|1 count=V (kvm_msr hist)
 #   @@ window case=C start=SECONDS end=SECONDS            (L1 uptime)
 #   @@ res case=C guest=I role=guest|peer KEY=VALUE ...   (udpbench result)
-#   @@ case case=C workload=W size=S guests=N mode=M
+#   @@ case case=C workload=W size=S guests=N mode=M count=N net=0|1
 #   @@ l2log guest=I line=...                             (L2 console)
 #   @@ plan-done
 # All waits are bounded.
@@ -107,55 +107,68 @@ tb_snapshot() {
 		sed -n 's/^\([a-z_]*\):\([0-9]*\)$/@@ stat case='"$1"' when='"$2"' name=\1 value=\2/p' >"$TB_OUT"
 }
 
-# tb_start_guests N MODE: boot N L2 guests (1 vCPU, virtio-net-pci with
-# vhost=on over tapI, I = 0..N-1; MODE stock or stock-busypoll: poll-us=50)
-# and wait until each agent answers.  Guest I is 10.0.I.2, L1 is 10.0.I.1.
+# tb_start_guests N [LABEL]: boot N L2 guests (1 vCPU each) and wait until
+# each agent answers.  Every guest has two virtio-net-pci NICs with vhost=on,
+# each over its own tap that QEMU creates:
+#   net 0: tapI.0, plain vhost-net        guest 10.0.I.2, L1 10.0.I.1
+#   net 1: tapI.1, tap poll-us=50         guest 10.1.I.2, L1 10.1.I.1
+# (upstream's bounded busy polling), so that modes can be measured on the
+# same guests without booting them again; the idle NIC costs nothing.
 tb_start_guests() {
 	n=$1
-	mode=$2
-	poll=
-	[ "$mode" = stock-busypoll ] && poll=,poll-us=50
 	TB_GUESTS=$n
 	TB_GUEST_PIDS=
 	i=0
 	while [ $i -lt "$n" ]; do
-		mac=52:54:00:12:34:$((10 + i))
-		node=$((i % 2))
 		qemu-system-x86_64 -enable-kvm -cpu host -smp 1 -m 256 \
 			-nodefaults -no-user-config -display none -no-reboot \
 			-kernel /l2/vmlinuz -initrd /l2/initrd.cpio \
-			-append "console=ttyS0 panic=-1 quiet loglevel=4 ioaccel.ip=10.0.$i.2/24" \
+			-append "console=ttyS0 panic=-1 quiet loglevel=4 ioaccel.ip=10.0.$i.2/24,10.1.$i.2/24" \
 			-serial "file:/tmp/l2-$i.log" \
-			-netdev "tap,id=n0,ifname=tap$i,script=no,downscript=no,vhost=on$poll" \
-			-device "virtio-net-pci,netdev=n0,mac=$mac,romfile=" \
+			-netdev "tap,id=n0,ifname=tap$i.0,script=no,downscript=no,vhost=on" \
+			-device "virtio-net-pci,netdev=n0,mac=52:54:00:00:0$i:10,addr=0x4,romfile=" \
+			-netdev "tap,id=n1,ifname=tap$i.1,script=no,downscript=no,vhost=on,poll-us=50" \
+			-device "virtio-net-pci,netdev=n1,mac=52:54:00:01:0$i:10,addr=0x5,romfile=" \
 			</dev/null >"/tmp/l2-$i.qemu" 2>&1 &
 		TB_GUEST_PIDS="$TB_GUEST_PIDS $!"
-		echo "L1: guest $i started (pid $!, node hint $node)"
+		echo "L1: guest $i started (pid $!)"
 		i=$((i + 1))
 	done
 	ok=1
 	i=0
 	while [ $i -lt "$n" ]; do
-		t=0
-		while [ ! -e /sys/class/net/tap$i ] && [ $t -lt 300 ]; do
-			sleep 0.1
-			t=$((t + 1))
+		for net in 0 1; do
+			t=0
+			while [ ! -e "/sys/class/net/tap$i.$net" ] && [ $t -lt 300 ]; do
+				sleep 0.1
+				t=$((t + 1))
+			done
+			ip addr add "10.$net.$i.1/24" dev "tap$i.$net" 2>/dev/null
+			ip link set "tap$i.$net" up 2>/dev/null || ok=0
 		done
-		ip addr add 10.0.$i.1/24 dev tap$i 2>/dev/null
-		ip link set tap$i up 2>/dev/null || ok=0
 		i=$((i + 1))
 	done
 	i=0
 	while [ $i -lt "$n" ]; do
-		# The agent is up once a trivial command returns.
-		if ! timeout 200 udpbench ctl 10.0.$i.2 $TB_CTL_PORT 180000 "sink 9 1 1 1" >/dev/null; then
-			ok=0
-			echo "L1: guest $i does not answer"
-		fi
+		# The agent is up once a trivial command returns on both NICs.
+		for net in 0 1; do
+			if ! timeout 400 udpbench ctl "10.$net.$i.2" $TB_CTL_PORT 360000 "sink 9 1 1 1" >/dev/null; then
+				ok=0
+				echo "L1: guest $i does not answer on net $net"
+			fi
+		done
 		i=$((i + 1))
 	done
-	tb_emit "guests n=$n mode=$mode ok=$ok"
+	tb_emit "guests n=$n label=${2:-none} ok=$ok uptime=$(cut -d' ' -f1 /proc/uptime)"
 	[ $ok = 1 ]
+}
+
+# tb_net MODE: the guest NIC a mode measures (1 for *-busypoll, else 0).
+tb_net() {
+	case $1 in
+	*-busypoll) echo 1 ;;
+	*) echo 0 ;;
+	esac
 }
 
 # tb_stop_guests: ask the agents to quit, then end the QEMUs; ship the L2
@@ -214,8 +227,9 @@ tb_measure() {
 	count=$4
 	mode=$5
 	n=$TB_GUESTS
+	net=$(tb_net "$mode")
 	t0=$(cut -d' ' -f1 /proc/uptime)
-	tb_emit "case case=$case_ workload=$wl size=$size guests=$n mode=$mode count=$count"
+	tb_emit "case case=$case_ workload=$wl size=$size guests=$n mode=$mode count=$count net=$net"
 	peers=
 	i=0
 	while [ $i -lt "$n" ]; do
@@ -238,15 +252,15 @@ tb_measure() {
 	i=0
 	while [ $i -lt "$n" ]; do
 		case $wl in
-		tx) cmd="send 10.0.$i.1 $((5000 + i)) $size $count" ;;
+		tx) cmd="send 10.$net.$i.1 $((5000 + i)) $size $count" ;;
 		rx) cmd="sink 6000 $count 1000 240000" ;;
-		rr) cmd="rr 10.0.$i.1 $((5000 + i)) $size $count 1000" ;;
+		rr) cmd="rr 10.$net.$i.1 $((5000 + i)) $size $count 1000" ;;
 		esac
 		if [ "$wl" = rx ]; then
-			timeout 300 udpbench ctl 10.0.$i.2 $TB_CTL_PORT 10000 "$cmd" \
-				udpbench send 10.0.$i.2 6000 "$size" "$count" >"/tmp/ctl-$i" 2>&1 &
+			timeout 300 udpbench ctl 10.$net.$i.2 $TB_CTL_PORT 10000 "$cmd" \
+				udpbench send 10.$net.$i.2 6000 "$size" "$count" >"/tmp/ctl-$i" 2>&1 &
 		else
-			timeout 300 udpbench ctl 10.0.$i.2 $TB_CTL_PORT 10000 "$cmd" >"/tmp/ctl-$i" 2>&1 &
+			timeout 300 udpbench ctl 10.$net.$i.2 $TB_CTL_PORT 10000 "$cmd" >"/tmp/ctl-$i" 2>&1 &
 		fi
 		ctls="$ctls $!"
 		i=$((i + 1))
