@@ -1,0 +1,225 @@
+#!/usr/bin/python3
+"""Shared I/O-core worker benchmark (issue 6), run by `make bench`.
+
+For N = 1, 2, 4 L2 guests (one L1 boot per N, the patched modules loaded),
+three modes are measured on the same guests, repeats interleaved:
+  stock                net 0 of each guest, its own vhost worker (the
+                       patched modules with nothing attached run the stock
+                       code paths)
+  stock-busypoll       net 1 (tap poll-us=50: upstream's bounded busy polling)
+  ioaccel-shared-poll  net 0 after IOACCEL_IOC_ATTACH_VM of every guest to the
+                       shared worker on L1's CPU 3 with polling on
+Workloads (tests/testbed/l1/lib.sh tb_measure): tx and rx 64 B and 1500 B
+floods, rr 64 B request/response.  Per case: exits per packet (median of
+the repeats, with min-max), kick (NPF) and interrupt exits per packet,
+context switches in L1 per 1000 packets (/proc/stat ctxt over the window)
+and packets per second (packets over the window, TCG: compare within a
+row only).  Prints a table and writes build/bench/shared-worker.json.
+
+Environment: IOACCEL_BENCH_GUESTS (default "1 2 4"), IOACCEL_BENCH_REPEATS
+(default 3), IOACCEL_BENCH_PACKETS (all guests together, default 10000),
+IOACCEL_BENCH_TRANSACTIONS (default 1000), IOACCEL_BENCH_OUT.
+"""
+
+import json
+import os
+import statistics
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import testbed  # noqa: E402
+
+SW = os.path.join(HERE, "shared-worker")
+sys.path.insert(0, HERE)
+MODES = ["stock", "stock-busypoll", "ioaccel-shared-poll"]
+IO_CORE = 3
+POLL_STOP_IDLE_US = 500000
+# Guest 1's net 0 (tests/testbed/l1/lib.sh tb_start_guests).
+GUEST1_MAC = "52:54:00:00:01:10"
+FAIR_RR = 100
+FAIR_FLOOD = 5000
+
+
+def env_int(name, default):
+    v = os.environ.get(name, "")
+    return int(v) if v.strip() else default
+
+
+def cases(packets, transactions):
+    return [("tx", 64, packets), ("tx", 1500, packets), ("rx", 64, packets),
+            ("rx", 1500, packets), ("rr", 64, transactions)]
+
+
+def plan_for(n, repeats, packets, transactions):
+    lines = [". /testbed/shared-worker.sh",
+             "if tb_load_modules patched && tb_start_guests %d bench; then" % n]
+    for mode in MODES:
+        if mode == "ioaccel-shared-poll":
+            lines.append("\tsw_attach_all %d shared on 0 %d" %
+                         (IO_CORE, POLL_STOP_IDLE_US))
+        lines.append("\tsw_measure warmup-%s-n%d tx 64 1000 %s" %
+                     (mode, n, mode))
+        if mode == "ioaccel-shared-poll":
+            lines.append("\tsw_detach_all")
+    for r in range(repeats):
+        for mode in MODES:
+            if mode == "ioaccel-shared-poll":
+                lines.append("\tsw_attach_all %d shared on 0 %d" %
+                             (IO_CORE, POLL_STOP_IDLE_US))
+            for wl, size, count in cases(max(1, packets // n),
+                                         max(1, transactions // n)):
+                lines.append("\tsw_measure %s-%s%d-n%d-r%d %s %d %d %s" % (
+                    mode, wl, size, n, r, wl, size, count, mode))
+            if mode == "ioaccel-shared-poll":
+                lines.append("\tsw_kstats %s-n%d-r%d" % (mode, n, r))
+                lines.append("\tsw_detach_all")
+    if n == 2:
+        # Fairness: guest 1's round trips alone and under guest 0's flood,
+        # in the throughput class, then in the latency class.
+        lines.append("\tsw_attach_all %d shared on 0 %d" %
+                     (IO_CORE, POLL_STOP_IDLE_US))
+        lines.append("\tsw_fairness throughput %d %d" % (FAIR_RR, FAIR_FLOOD))
+        lines.append("\tsw_emit_ctl 1 sched $(sw_pid 1) %s 100 latency" %
+                     GUEST1_MAC)
+        lines.append("\tsw_fairness latency %d %d" % (FAIR_RR, FAIR_FLOOD))
+        lines.append("\tsw_detach_all")
+    lines.append("fi")
+    lines.append("tb_stop_guests")
+    return "\n".join(lines) + "\n"
+
+
+def ctxt(run, case):
+    v = {r["when"]: int(r["value"]) for r in run.find("ctxt", case=case)}
+    return v["after"] - v["before"] if len(v) == 2 else None
+
+
+def window(run, case):
+    w = run.find("window", case=case)
+    if not w:
+        return None
+    return float(w[0]["end"]) - float(w[0]["start"])
+
+
+def summarize(results):
+    groups = {}
+    for r in results:
+        if r["case"].startswith("warmup"):
+            continue
+        key = (r["mode"], r["workload"], r["size"], r["guests"])
+        groups.setdefault(key, []).append(r)
+    out = []
+    for key in sorted(groups, key=lambda k: (k[3], k[1], k[2],
+                                             MODES.index(k[0]))):
+        rs = [r for r in groups[key] if r["packets_received"]]
+        if not rs:
+            continue
+        per = [r["exits"] / r["packets_received"] for r in rs]
+        kick = [r["kick_exits"] / r["packets_received"] for r in rs]
+        irq = [r["irq_exits"] / r["packets_received"] for r in rs]
+        cs = [1000.0 * r["ctxt"] / r["packets_received"] for r in rs
+              if r["ctxt"] is not None]
+        pps = [r["packets_received"] / r["seconds"] for r in rs
+               if r["seconds"]]
+        reasons = {}
+        for r in rs:
+            for c, v in r["exits_by_reason"].items():
+                reasons.setdefault(testbed.reason_name(c), []).append(
+                    v / r["packets_received"])
+        mode, wl, size, guests = key
+        out.append({
+            "mode": mode, "workload": wl, "size": size, "guests": guests,
+            "exits_per_packet": statistics.median(per),
+            "exits_per_packet_min": min(per), "exits_per_packet_max": max(per),
+            "kick_exits_per_packet": statistics.median(kick),
+            "irq_exits_per_packet": statistics.median(irq),
+            "ctxt_per_1000_packets": statistics.median(cs) if cs else None,
+            "packets_per_second": statistics.median(pps) if pps else None,
+            "packets_sent": statistics.median(r["packets_sent"] for r in rs),
+            "packets_received": statistics.median(
+                r["packets_received"] for r in rs),
+            "exits_by_reason": {k: statistics.median(v + [0] * (len(rs) - len(v)))
+                                for k, v in reasons.items()},
+            "repeats": len(rs),
+        })
+    return out
+
+
+def print_table(records):
+    print("%-20s %-3s %5s %2s %-22s %7s %7s %9s %9s" % (
+        "mode", "wl", "size", "N", "exits/pkt [min-max]", "kicks", "irq",
+        "ctxt/1k", "pkt/s"))
+    for r in records:
+        print("%-20s %-3s %5d %2d %6.3f [%.3f-%.3f]    %7.3f %7.3f %9s %9s" % (
+            r["mode"], r["workload"], r["size"], r["guests"],
+            r["exits_per_packet"], r["exits_per_packet_min"],
+            r["exits_per_packet_max"], r["kick_exits_per_packet"],
+            r["irq_exits_per_packet"],
+            "%.1f" % r["ctxt_per_1000_packets"]
+            if r["ctxt_per_1000_packets"] is not None else "-",
+            "%.0f" % r["packets_per_second"]
+            if r["packets_per_second"] else "-"))
+    sys.stdout.flush()
+
+
+def main():
+    sys.path.insert(0, HERE)
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        "test_shared_worker", os.path.join(HERE, "test-shared-worker.py"))
+    tsw = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tsw)
+
+    guests = [int(x) for x in
+              os.environ.get("IOACCEL_BENCH_GUESTS", "1 2 4").split()]
+    repeats = env_int("IOACCEL_BENCH_REPEATS", 3)
+    packets = env_int("IOACCEL_BENCH_PACKETS", 10000)
+    transactions = env_int("IOACCEL_BENCH_TRANSACTIONS", 1000)
+    out = os.environ.get("IOACCEL_BENCH_OUT",
+                         os.path.join(testbed.TOP, "build", "bench",
+                                      "shared-worker.json"))
+    images = testbed.prepare()
+    testbed.svm_exit_names(images.kernel)
+
+    class L1Images:
+        pass
+    img = L1Images()
+    img.kernel = images.kernel
+    img.l1 = tsw.extra_cpio(images)
+    results = []
+    fair = []
+    for n in guests:
+        plan = plan_for(n, repeats, packets, transactions)
+        run = testbed.run_l1(img, "bench-shared-worker-n%d" % n, plan,
+                             900 + 400 * n * repeats)
+        for c in sorted({r["case"] for r in run.find("case")}):
+            r = testbed.case_result(run, c)
+            if r is None:
+                continue
+            r["ctxt"] = ctxt(run, c)
+            r["seconds"] = window(run, c)
+            results.append(r)
+        for f in run.find("fair"):
+            rcv = int(f.get("received", 0))
+            fair.append({"class": f["tag"], "phase": f["phase"],
+                         "transactions": rcv,
+                         "rtt_ms": float(f["ms"]) / rcv if rcv else None})
+        print("# N=%d: logs in %s" % (n, run.logdir), flush=True)
+    records = summarize(results)
+    print_table(records)
+    for f in fair:
+        print("# fairness (N=2, shared worker, polling): guest 1 %s class, "
+              "%s: %s transactions, %s ms per round trip" % (
+                  f["class"], "alone" if f["phase"] == "idle" else
+                  "guest 0 flooding", f["transactions"],
+                  "%.1f" % f["rtt_ms"] if f["rtt_ms"] else "-"))
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    with open(out, "w") as f:
+        json.dump({"cases": records, "fairness": fair}, f, indent=1,
+                  sort_keys=True)
+    print("# wrote " + out)
+    return 0 if records else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

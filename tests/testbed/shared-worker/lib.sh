@@ -1,0 +1,130 @@
+# Functions of the shared-worker tests inside the fast L1 (busybox sh), on
+# top of /testbed/lib.sh.  Extra "@@" records:
+#   @@ ctl guest=I op=OP rc=N out=...            ioaccel-ctl result
+#   @@ threads tag=T workers=N devices=D         vhost-io kthreads, devices
+#                                                attached (sysfs)
+#   @@ kstat tag=T path=P value=V                /sys/kernel/ioaccel file
+#   @@ rmmod tag=T module=M rc=N
+#   @@ gone tag=T guest=I pid=P exited=0|1
+#   @@ dmesg bad=N                               WARN/BUG/Oops/lockdep lines
+#   @@ dmesgline line=...
+
+SW_CTL=/testbed/bin/ioaccel-ctl
+
+sw_emit_ctl() {
+	guest_=$1
+	shift
+	out=$("$SW_CTL" "$@" 2>&1)
+	rc=$?
+	tb_emit "ctl guest=$guest_ op=$1 rc=$rc out=$(echo "$out" | head -n 1 | tr ' ' ',')"
+	return $rc
+}
+
+# sw_pid I: the QEMU pid of guest I.
+sw_pid() {
+	j=0
+	for p in $TB_GUEST_PIDS; do
+		if [ $j = "$1" ]; then
+			echo "$p"
+			return
+		fi
+		j=$((j + 1))
+	done
+}
+
+# sw_attach_all CPU WORKER POLLING [RATE [IDLE_US]]
+sw_attach_all() {
+	i=0
+	for p in $TB_GUEST_PIDS; do
+		sw_emit_ctl $i attach "$p" "$@"
+		i=$((i + 1))
+	done
+}
+
+sw_detach_all() {
+	i=0
+	for p in $TB_GUEST_PIDS; do
+		sw_emit_ctl $i detach "$p"
+		i=$((i + 1))
+	done
+}
+
+sw_threads() {
+	n=$(grep -l '^vhost-io/' /proc/[0-9]*/comm 2>/dev/null | wc -l)
+	d=$(ls /sys/kernel/ioaccel/devices 2>/dev/null | wc -l)
+	tb_emit "threads tag=$1 workers=$n devices=$d"
+}
+
+sw_kstats() {
+	[ -d /sys/kernel/ioaccel ] || return 0
+	find /sys/kernel/ioaccel -type f | sort | while read -r f; do
+		v=$(head -c 200 "$f" 2>/dev/null | head -n 1 | tr ' \t' ',,')
+		tb_emit "kstat tag=$1 path=${f#/sys/kernel/ioaccel/} value=$v"
+	done
+}
+
+sw_rmmod() {
+	rmmod "$2" 2>/dev/null
+	tb_emit "rmmod tag=$1 module=$2 rc=$?"
+}
+
+# sw_wait_gone TAG I: wait (bounded) for guest I's QEMU to exit.
+sw_wait_gone() {
+	p=$(sw_pid "$2")
+	t=0
+	while kill -0 "$p" 2>/dev/null && [ $t -lt 600 ]; do
+		sleep 0.1
+		t=$((t + 1))
+	done
+	if kill -0 "$p" 2>/dev/null; then
+		tb_emit "gone tag=$1 guest=$2 pid=$p exited=0"
+	else
+		tb_emit "gone tag=$1 guest=$2 pid=$p exited=1"
+	fi
+}
+
+# sw_dmesg_mark: remember where the kernel log is now; sw_dmesg_check
+# looks only at what came after it (L1's boot under TCG logs a topology
+# warning of its own).
+sw_dmesg_mark() {
+	SW_DMESG_FROM=$(dmesg | wc -l)
+}
+
+sw_dmesg_check() {
+	dmesg | tail -n +$((${SW_DMESG_FROM:-0} + 1)) >/tmp/dmesg.txt
+	grep -E 'WARNING:|BUG:|Oops|lockdep|possible circular|INFO: task .* blocked|general protection|refcount_t|list_(add|del) corruption|Call Trace' /tmp/dmesg.txt >/tmp/dmesg.bad
+	tb_emit "dmesg tag=$1 bad=$(wc -l </tmp/dmesg.bad)"
+	head -n 60 /tmp/dmesg.bad | tr -d '\r' | sed "s/^/@@ dmesgline tag=$1 line=/" >"$TB_OUT"
+	grep -iE 'vhost|ioaccel' /tmp/dmesg.txt | tail -n 20 | sed 's/^/L1: dmesg: /'
+}
+
+# sw_measure CASE WORKLOAD SIZE COUNT MODE: tb_measure with L1's context
+# switches (/proc/stat ctxt) around it: "@@ ctxt case=C when=W value=V".
+sw_measure() {
+	tb_emit "ctxt case=$1 when=before value=$(sed -n 's/^ctxt //p' /proc/stat)"
+	tb_measure "$@"
+	tb_emit "ctxt case=$1 when=after value=$(sed -n 's/^ctxt //p' /proc/stat)"
+}
+
+# sw_fairness TAG COUNT FLOOD: COUNT round trips of guest 1 (net 0) alone,
+# then while guest 0 sends FLOOD 64 B datagrams to L1 (same shared worker).
+#   @@ fair tag=T phase=idle|busy sent=N received=N lost=N ms=M (rr totals)
+sw_fairness() {
+	timeout 300 udpbench echo 5101 30000 >/dev/null 2>&1 &
+	echo_=$!
+	sleep 1
+	timeout 120 udpbench ctl 10.0.1.2 $TB_CTL_PORT 10000 "rr 10.0.1.1 5101 64 $2 1000" >/tmp/fair-idle 2>&1
+	timeout 300 udpbench sink 5100 100000000 3000 240000 >/dev/null 2>&1 &
+	sink_=$!
+	timeout 300 udpbench ctl 10.0.0.2 $TB_CTL_PORT 10000 "send 10.0.0.1 5100 64 $3" >/tmp/fair-flood 2>&1 &
+	flood_=$!
+	sleep 2
+	timeout 120 udpbench ctl 10.0.1.2 $TB_CTL_PORT 10000 "rr 10.0.1.1 5101 64 $2 1000" >/tmp/fair-busy 2>&1
+	wait "$flood_"
+	kill "$sink_" "$echo_" 2>/dev/null
+	wait "$sink_" "$echo_" 2>/dev/null
+	for ph in idle busy; do
+		line=$(grep '^result ' "/tmp/fair-$ph" | tail -n 1)
+		tb_emit "fair tag=$1 phase=$ph ${line#result }"
+	done
+}

@@ -1,0 +1,344 @@
+#!/usr/bin/python3
+"""TAP test of the shared I/O-core vhost workers (kernel/patches, issue 6).
+
+One L1 boot of the fast testbed (tests/testbed/testbed.py) with the
+patched modules:
+
+  1. /dev/ioaccel answers IOACCEL_IOC_GET_VERSION (version 1, features).
+  2. For N in 1, 2, 4: N L2 guests boot, the vhost devices of all of them
+     are attached to the shared worker on I/O core 3 (polling on when the
+     modules have it), and each guest sends (TX), receives (RX) and runs
+     request/response (RR) at the same time; all packets arrive.  RX losses
+     are compared with a stock-path run of the same L1 boot (the guests
+     detached again), since UDP floods towards a guest may lose packets.
+  3. Lifecycle with two attached guests: IOACCEL_IOC_SET_DEVICE_SCHED on a
+     guest NIC, detach and re-attach while a
+     flood runs, rmmod vhost_net and vhost while devices are attached
+     (both must fail), QEMU killed with SIGKILL while attached, the other
+     guest shut down from inside while polled, detach of processes that
+     are gone, no vhost-io thread left, modules unload, and no
+     WARN/BUG/Oops/lockdep line in L1's kernel log.
+
+The L1 gets the static ioaccel-ctl (shared-worker/ioaccel-ctl.c, linked
+with the real libvirt-driver/lib/control.c) and shared-worker/lib.sh in an
+extra cpio appended to the testbed's initramfs.  Logs of every run stay in
+build/testbed/logs/shared-worker-*/.
+Environment: IOACCEL_SW_GUESTS (default "1 2 4").
+"""
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import testbed  # noqa: E402
+
+SW = os.path.join(HERE, "shared-worker")
+TOP = testbed.TOP
+PACKETS = 2000
+TRANSACTIONS = 200
+IO_CORE = 3
+# Under TCG a request/response round trip takes tens of milliseconds; keep
+# the queues polled across it (the module default, 50 ms, is for real hosts).
+POLL_STOP_IDLE_US = 500000
+GUEST_COUNTS = [int(n) for n in
+                os.environ.get("IOACCEL_SW_GUESTS", "1 2 4").split()]
+L1_TIMEOUT = 600 + 300 * sum(GUEST_COUNTS)
+
+
+def extra_cpio(images):
+    """images.l1 with ioaccel-ctl and lib.sh appended (cached by content)."""
+    srcs = [os.path.join(SW, "ioaccel-ctl.c"), os.path.join(SW, "lib.sh"),
+            os.path.join(TOP, "libvirt-driver", "lib", "control.c"),
+            os.path.join(TOP, "libvirt-driver", "lib", "control.h"),
+            images.l1]
+    h = hashlib.sha256(b"shared-worker extra 1")
+    testbed._hash_files(h, srcs)
+    d = os.path.join(testbed.testbed_dir(), "shared-worker", h.hexdigest()[:16])
+    out = os.path.join(d, "l1.cpio")
+    if os.path.exists(out):
+        return out
+    os.makedirs(d, exist_ok=True)
+    work = tempfile.mkdtemp(prefix="extra.", dir=d)
+    try:
+        root = os.path.join(work, "root")
+        os.makedirs(os.path.join(root, "testbed", "bin"))
+        testbed._run(["gcc", "-std=c11", "-D_GNU_SOURCE", "-O2", "-Wall",
+                      "-Wextra", "-Werror", "-static", "-I" + TOP,
+                      "-I" + os.path.join(TOP, "libvirt-driver", "lib"),
+                      "-o", os.path.join(root, "testbed", "bin", "ioaccel-ctl"),
+                      os.path.join(SW, "ioaccel-ctl.c"),
+                      os.path.join(TOP, "libvirt-driver", "lib", "control.c")],
+                     "building ioaccel-ctl (gcc -static)")
+        shutil.copy(os.path.join(SW, "lib.sh"),
+                    os.path.join(root, "testbed", "shared-worker.sh"))
+        testbed._write_cpio(root, os.path.join(work, "extra.cpio"))
+        with open(os.path.join(work, "l1.cpio"), "wb") as f:
+            for part in (images.l1, os.path.join(work, "extra.cpio")):
+                with open(part, "rb") as p:
+                    shutil.copyfileobj(p, f)
+        os.replace(os.path.join(work, "l1.cpio"), out)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return out
+
+
+def plan():
+    lines = ["""
+. /testbed/shared-worker.sh
+sw_dmesg_mark
+if tb_load_modules patched; then
+	sw_emit_ctl - version
+	POLL=off
+	MODE=ioaccel-shared
+	feat=$($SW_CTL version | sed -n 's/.*features=\\(0x[0-9a-f]*\\).*/\\1/p')
+	if [ -n "$feat" ] && [ $((feat & 4)) != 0 ]; then
+		POLL=on
+		MODE=ioaccel-shared-poll
+	fi
+	tb_emit "swmode mode=$MODE poll=$POLL"
+"""]
+    for n in GUEST_COUNTS:
+        lines.append("""
+	if tb_start_guests {n} $MODE; then
+		sw_attach_all {core} shared $POLL 0 {idle}
+		sw_threads n{n}-attached
+		tb_measure n{n}-tx tx 64 {packets} $MODE
+		tb_measure n{n}-rx rx 64 {packets} $MODE
+		tb_measure n{n}-rr rr 64 {transactions} $MODE
+		sw_kstats n{n}
+		sw_detach_all
+		sw_threads n{n}-detached
+		tb_measure n{n}-stockrx rx 64 {packets} stock
+	fi
+	tb_stop_guests
+""".format(n=n, core=IO_CORE, packets=PACKETS, transactions=TRANSACTIONS,
+                   idle=POLL_STOP_IDLE_US))
+    lines.append("""
+	if tb_start_guests 2 $MODE; then
+		sw_attach_all {core} shared $POLL 0 {idle}
+		sw_emit_ctl 1 sched $(sw_pid 1) 52:54:00:00:01:10 200 latency
+		sw_emit_ctl 1 sched $(sw_pid 1) 52:54:00:00:01:10 0 latency
+		tb_measure life-tx tx 64 {big} $MODE >/tmp/life-tx.log 2>&1 &
+		bg=$!
+		sleep 3
+		sw_emit_ctl 0 detach $(sw_pid 0)
+		sleep 1
+		sw_emit_ctl 0 attach $(sw_pid 0) {core} shared $POLL 0 {idle}
+		wait $bg
+		cat /tmp/life-tx.log
+		sw_rmmod attached vhost_net
+		sw_rmmod attached vhost
+		kill -9 $(sw_pid 1)
+		sw_wait_gone sigkill 1
+		timeout 10 udpbench ctl 10.0.0.2 $TB_CTL_PORT 2000 quit >/dev/null 2>&1
+		sw_wait_gone shutdown 0
+		sw_detach_all
+		sw_threads after-lifecycle
+	fi
+	tb_stop_guests
+	sw_rmmod unload vhost_net
+	sw_rmmod unload vhost
+	sw_dmesg_check vhost
+	tb_unload_modules patched
+fi
+""".format(core=IO_CORE, big=PACKETS * 10,
+                           idle=POLL_STOP_IDLE_US))
+    return "".join(lines)
+
+
+class Tap:
+    def __init__(self):
+        self.n = 0
+        self.failed = 0
+        self.logs = ""
+
+    def result(self, ok, desc, diag=""):
+        self.n += 1
+        print("%s %d - %s" % ("ok" if ok else "not ok", self.n, desc))
+        if not ok:
+            self.failed += 1
+            for line in diag.splitlines():
+                print("# " + line)
+            if self.logs:
+                print("# logs: " + self.logs)
+        sys.stdout.flush()
+
+
+def ctl(run, op, guest=None, **kw):
+    recs = [r for r in run.find("ctl", op=op)
+            if guest is None or r.get("guest") == str(guest)]
+    return recs
+
+
+def per_guest(run, case):
+    """{guest: (sent, received, status)} of one measured case."""
+    out = {}
+    for r in run.find("res", case=case):
+        g = r.get("guest")
+        s, rcv, st = out.get(g, (0, 0, "ok"))
+        if r.get("status") != "ok":
+            st = "missing"
+        if "sent" in r:
+            s = max(s, int(r["sent"]))
+        if "received" in r:
+            rcv = max(rcv, int(r["received"]))
+        out[g] = (s, rcv, st)
+    return out
+
+
+def main():
+    tap = Tap()
+    print("1..%d" % (3 + 7 * len(GUEST_COUNTS) + 11), flush=True)
+    try:
+        images = testbed.prepare()
+        l1 = extra_cpio(images)
+    except testbed.TestbedError as e:
+        tap.result(False, "the testbed images are built", str(e))
+        return 1
+    tap.result(True, "the testbed images are built (kernel %s)" %
+               images.kernel.release)
+
+    class L1Images:
+        pass
+    img = L1Images()
+    img.kernel = images.kernel
+    img.l1 = l1
+    run = testbed.run_l1(img, "shared-worker", plan(), L1_TIMEOUT)
+    tap.logs = run.logs()
+
+    load = run.find("load", set="patched")
+    tap.result(bool(load) and load[0]["ok"] == "1",
+               "the patched modules load into the Debian kernel",
+               "load record: %s" % load)
+    v = ctl(run, "version")
+    tap.result(bool(v) and v[0]["rc"] == "0" and "version=1" in v[0]["out"],
+               "/dev/ioaccel answers IOACCEL_IOC_GET_VERSION: %s" %
+               (v[0]["out"] if v else "-"), "records: %s" % v)
+    mode = run.find("swmode")
+    mode = mode[0]["mode"] if mode else "?"
+
+    for n in GUEST_COUNTS:
+        # The first guests record of this N (the lifecycle phase has its own).
+        g = run.find("guests", n=str(n))
+        tap.result(bool(g) and g[0]["ok"] == "1",
+                   "%d L2 guest(s) boot with vhost-net" % n, "record: %s" % g)
+        at = [r for r in run.find("ctl", op="attach")]
+        # The attach records of this phase follow its guests record.
+        idx = run.records.index(g[0]) if g else -1
+        phase = []
+        for r in run.records[idx + 1:] if idx >= 0 else []:
+            if r["@"] == "ctl" and r.get("op") == "attach":
+                phase.append(r)
+            if r["@"] == "case":
+                break
+        del at
+        tap.result(len(phase) == n and all(r["rc"] == "0" for r in phase),
+                   "N=%d: the vhost devices of every guest attach to the "
+                   "shared worker on CPU %d (%s)" % (n, IO_CORE, mode),
+                   "attach records: %s" % phase)
+        th = run.find("threads", tag="n%d-attached" % n)
+        devs = int(th[0].get("devices", 0)) if th else 0
+        want = (devs + 3) // 4
+        tap.result(bool(th) and devs >= n and int(th[0]["workers"]) == want,
+                   "N=%d: %d vhost-io worker thread(s) serve the %d vhost-net "
+                   "devices of the guests (devices_per_worker=4)" %
+                   (n, want, devs), "threads record: %s" % th)
+        for wl, count in (("tx", PACKETS), ("rr", TRANSACTIONS)):
+            res = per_guest(run, "n%d-%s" % (n, wl))
+            ok = len(res) == n and all(
+                st == "ok" and s == count and r == count
+                for s, r, st in res.values())
+            tap.result(ok, "N=%d %s: every guest's %d %s arrive%s" % (
+                n, wl.upper(), count,
+                "packets" if wl == "tx" else "transactions",
+                "" if wl == "tx" else " (complete)"),
+                "per guest (sent, received, status): %s" % res)
+        res = per_guest(run, "n%d-rx" % n)
+        ref = per_guest(run, "n%d-stockrx" % n)
+        got = sum(r for s, r, st in res.values())
+        sent = sum(s for s, r, st in res.values())
+        ref_got = sum(r for s, r, st in ref.values())
+        ref_sent = sum(s for s, r, st in ref.values())
+        ok = (len(res) == n and sent == n * PACKETS and
+              all(st == "ok" for s, r, st in res.values()) and
+              (got == sent or (ref_sent and got * ref_sent >= ref_got * sent)))
+        tap.result(ok, "N=%d RX: %d of %d packets arrive in the guests "
+                   "(stock path, same boot: %d of %d)" %
+                   (n, got, sent, ref_got, ref_sent),
+                   "shared %s; stock %s" % (res, ref))
+        det = []
+        for r in run.records[idx + 1:] if idx >= 0 else []:
+            if r["@"] == "ctl" and r.get("op") == "detach":
+                det.append(r)
+            if r["@"] == "threads" and r.get("tag") == "n%d-detached" % n:
+                break
+        th = run.find("threads", tag="n%d-detached" % n)
+        tap.result(len(det) == n and all(r["rc"] == "0" for r in det) and
+                   bool(th) and th[0]["workers"] == "0",
+                   "N=%d: every guest detaches and the idle worker stops" % n,
+                   "detach records: %s; threads: %s" % (det, th))
+
+    sc = run.find("ctl", op="sched")
+    tap.result(len(sc) == 2 and sc[0]["rc"] == "0" and
+               "error=EINVAL" in sc[1]["out"],
+               "IOACCEL_IOC_SET_DEVICE_SCHED sets weight 200 and the latency "
+               "class for a guest NIC (by MAC) and refuses weight 0",
+               "records: %s" % sc)
+    res = per_guest(run, "life-tx")
+    ok = len(res) == 2 and all(st == "ok" and s == PACKETS * 10 and
+                               r == s for s, r, st in res.values())
+    tap.result(ok, "lifecycle: %d packets per guest all arrive while guest 0 "
+               "is detached and attached again under the flood" %
+               (PACKETS * 10), "per guest: %s" % res)
+    life_ctl = [r for r in run.find("ctl", guest="0")
+                if r.get("op") in ("detach", "attach")]
+    tap.result(len(life_ctl) >= 2 and all(r["rc"] == "0" for r in life_ctl),
+               "lifecycle: detach and attach under traffic succeed",
+               "records: %s" % life_ctl)
+    for mod in ("vhost_net", "vhost"):
+        r = run.find("rmmod", tag="attached", module=mod)
+        tap.result(bool(r) and r[0]["rc"] != "0",
+                   "lifecycle: rmmod %s with attached devices is refused" %
+                   mod, "record: %s" % r)
+    for tag, what in (("sigkill", "QEMU killed with SIGKILL while attached"),
+                      ("shutdown", "the guest shut down from inside while "
+                       "polled")):
+        r = run.find("gone", tag=tag)
+        tap.result(bool(r) and r[0]["exited"] == "1",
+                   "lifecycle: %s exits" % what, "record: %s" % r)
+    th = run.find("threads", tag="after-lifecycle")
+    tap.result(bool(th) and th[0]["workers"] == "0",
+               "lifecycle: no vhost-io thread is left after the VMs are gone",
+               "record: %s" % th)
+    unload = run.find("rmmod", tag="unload")
+    tap.result(len(unload) == 2 and all(r["rc"] == "0" for r in unload),
+               "vhost_net and vhost unload afterwards", "records: %s" % unload)
+    d = run.find("dmesg", tag="vhost")
+    bad = [r.get("line", "") for r in run.find("dmesgline", tag="vhost")]
+    tap.result(bool(d) and d[0]["bad"] == "0",
+               "L1's kernel log has no WARN/BUG/Oops/lockdep/hung-task line "
+               "from loading the modules to unloading vhost_net and vhost",
+               "\n".join(bad[:30]))
+    tap.result(bool(run.find("plan-done")) and not run.timed_out,
+               "L1 finishes its plan within %d s (took %.0f s)" %
+               (L1_TIMEOUT, run.seconds), "timed out: %s" % run.timed_out)
+    # Exits per packet of each case, for the log (make bench has the table).
+    for n in GUEST_COUNTS:
+        for wl in ("tx", "rx", "rr"):
+            r = testbed.case_result(run, "n%d-%s" % (n, wl))
+            if r and r["packets_received"]:
+                print("# N=%d %s %s: %.3f exits, %.3f kick exits per %s" % (
+                    n, mode, wl, r["exits"] / r["packets_received"],
+                    r["kick_exits"] / r["packets_received"],
+                    "transaction" if wl == "rr" else "packet"))
+    print("# %d passed, %d failed" % (tap.n - tap.failed, tap.failed))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
