@@ -127,7 +127,8 @@ static int op_prepare(const char *name, const struct ioaccel_domain *dom)
 	if (r) {
 		/* migrate/restore reserved already and prepare follows, or a
 		 * second prepare: keep the reservation of the same domain. */
-		if (dom->uuid && strcmp(r->uuid, dom->uuid) == 0) {
+		if (dom->uuid && strcmp(r->uuid, dom->uuid) == 0 &&
+		    (r->stage == IOACCEL_STAGE_PREPARED || ioaccel_qemu_pid(name) > 0)) {
 			host_close(&h);
 			return 0;
 		}
