@@ -11,10 +11,12 @@
 
 /* Counter names, in display order; every worker and queue directory has a
  * file per counter it supports (a missing file reads as "not counted"). */
-#define IOACCEL_WORKER_COUNTERS                                                             \
-	X(loops) X(polls) X(empty_polls) X(work_items) X(bytes) X(cycles) X(kicks_avoided) \
-	X(irqs_exitless)
-#define IOACCEL_QUEUE_COUNTERS X(work_items) X(bytes) X(kicks_avoided) X(irqs_exitless) X(stuck)
+#define IOACCEL_WORKER_COUNTERS                                                          \
+	X(loops) X(polls) X(empty_polls) X(work_items) X(packets) X(bytes) X(cycles)    \
+	X(kicks_avoided) X(notify_reenabled) X(stuck) X(irqs_exitless)
+#define IOACCEL_QUEUE_COUNTERS                                                           \
+	X(kicks) X(polls) X(empty_polls) X(work_items) X(packets) X(bytes) X(kicks_avoided) \
+	X(notify_reenabled) X(stuck) X(irqs_exitless)
 
 enum ioaccel_worker_counter {
 #define X(n) IOACCEL_WSTAT_##n,
