@@ -224,6 +224,15 @@ static int apply_vhost(struct ioaccel_reservation *r, const struct ioaccel_domai
 	a.poll_stop_idle_us = acc->poll_stop_idle_us ? acc->poll_stop_idle_us :
 						       cfg->poll_stop_idle_us;
 	e = ioaccel_kernel_attach(kernel, &a);
+	if (e == -ENODEV && dom->n_interfaces == 0) {
+		/* Nothing to accelerate is not a failure, even under required. */
+		ioaccel_item_set(attach, IOACCEL_ITEM_APPLIED,
+				 "nothing to attach: the domain has no vhost device");
+		if (poll && poll->state == IOACCEL_ITEM_RESERVED)
+			ioaccel_item_set(poll, IOACCEL_ITEM_APPLIED,
+					 "nothing to poll: the domain has no vhost device");
+		return 0;
+	}
 	if (e < 0) {
 		if (poll && poll->state == IOACCEL_ITEM_RESERVED)
 			ioaccel_item_set(poll, IOACCEL_ITEM_NOT_APPLIED,
