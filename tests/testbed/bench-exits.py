@@ -96,7 +96,8 @@ def summarize(results):
         for code in sorted(reasons):
             v = statistics.median(r["exits_by_reason"].get(code, 0) /
                                   r["packets_received"] for r in runs)
-            by_reason[testbed.reason_name(code)] = round(v, 4)
+            if round(v, 4) > 0:
+                by_reason[testbed.reason_name(code)] = round(v, 4)
         msr_keys = set()
         for r in runs:
             msr_keys.update(r["msr_exits"])
@@ -104,7 +105,8 @@ def summarize(results):
         for k in sorted(msr_keys):
             v = statistics.median(r["msr_exits"].get(k, 0) /
                                   r["packets_received"] for r in runs)
-            by_msr[testbed.msr_name(k)] = round(v, 4)
+            if round(v, 4) > 0:
+                by_msr[testbed.msr_name(k)] = round(v, 4)
         mode, wl, size, guests = key
         records.append({
             "mode": mode, "workload": wl, "size": size, "guests": guests,
