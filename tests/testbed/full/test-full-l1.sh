@@ -17,7 +17,7 @@ check() { # check DESCRIPTION CMD...: a TAP point from a command in L1
 	if out=$(l1_ssh "$@" 2>&1); then ok "$d"; else not_ok "$d"; printf '%s\n' "$out" | sed 's/^/# /'; fi
 }
 
-echo "1..11"
+echo "1..14"
 if ! "$top_srcdir/tests/testbed/full/build-l1" >/dev/null; then
 	not_ok "build the full L1 image"
 	echo "Bail out! no L1 image"
@@ -50,6 +50,21 @@ check "virsh start of a nested KVM domain with the accel element" \
 	'virsh -q define /root/l2-minimal.xml && virsh -q start l2-minimal && virsh -q domstate l2-minimal | grep -qx running'
 check "virsh destroy leaves no domain running" \
 	'virsh -q destroy l2-minimal && virsh -q undefine l2-minimal && test -z "$(virsh -q list)"'
+
+# The hook with a real I/O core: the patched modules' control interface
+# attaches the domain's vhost-net queues to the shared worker on core 3.
+l1_scp "$top_srcdir/tests/testbed/full/l2-vhost.xml" /root/l2-vhost.xml
+l1_scp "$top_srcdir/tests/testbed/full/check-attached.py" /root/check-attached.py
+check "virsh start of a vhost-net domain with an I/O core configured" \
+	'mkdir -p /etc/ioaccel && echo "io-cores = 3" >/etc/ioaccel/ioaccel.conf &&
+	 modprobe vhost_net && test -c /dev/ioaccel &&
+	 virsh -q define /root/l2-vhost.xml && virsh -q start l2-vhost'
+check "its vhost queues are attached to the shared worker on I/O core 3" \
+	'python3 /root/check-attached.py l2-vhost 3 && ioaccelctl stats'
+check "virsh destroy detaches and frees the core" \
+	'virsh -q destroy l2-vhost && virsh -q undefine l2-vhost &&
+	 test "$(ioaccelctl status --json | python3 -c "import json,sys; print(len(json.load(sys.stdin)[\"reservations\"]))")" = 0 &&
+	 test -z "$(ls /sys/kernel/ioaccel/queues)"'
 
 l1_ssh 'dmesg' >"$L1_LOGDIR/full-l1-dmesg.log" 2>&1 || true
 if grep -qE 'WARNING:|BUG:|Oops|lockdep|INFO: task .* blocked' "$L1_LOGDIR/full-l1-dmesg.log"; then

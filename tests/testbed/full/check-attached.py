@@ -1,0 +1,25 @@
+#!/usr/bin/python3
+# Run in the full L1: the domain named in argv[1] holds a started
+# reservation on I/O core argv[2], applied through the kernel's control
+# interface, and the shared worker on that core serves its vhost queues.
+import json, os, subprocess, sys
+
+dom, core = sys.argv[1], int(sys.argv[2])
+st = json.loads(subprocess.run(["ioaccelctl", "status", "--json"], check=True,
+                               capture_output=True, text=True).stdout)
+print(json.dumps(st, indent=1))
+assert st["kernel"]["present"], "kernel control interface not present"
+res = [r for r in st["reservations"] if r["domain"] == dom]
+assert len(res) == 1, f"expected one reservation for {dom}, got {len(res)}"
+r = res[0]
+assert r["stage"] == "started" and r["core"] == core, r
+assert not r["stale"], r
+workers = "/sys/kernel/ioaccel/workers"
+names = os.listdir(workers)
+print("workers:", names)
+assert f"cpu{core}" in names, f"no shared worker on cpu{core}"
+queues = os.listdir("/sys/kernel/ioaccel/queues")
+pid = str(r["qemu_pid"])
+mine = [q for q in queues if q.split("-")[0] == pid]
+print("queues of QEMU", pid, ":", mine)
+assert mine, "no vhost queue of the domain's QEMU is attached"
