@@ -42,16 +42,6 @@ import testbed  # noqa: E402
 MODES = ["stock", "stock-busypoll"]
 
 
-def env_int(name, default):
-    v = os.environ.get(name, "")
-    return int(v) if v.strip() else default
-
-
-def cases(packets, transactions):
-    return [("tx", 64, packets), ("tx", 1500, packets), ("rx", 64, packets),
-            ("rx", 1500, packets), ("rr", 64, transactions)]
-
-
 def plan_for(n, repeats, packets, transactions):
     """One L1 boot for N guests: the guests boot once; every mode uses its
     own NIC of each guest (l1/lib.sh: tb_start_guests), and repeats are
@@ -63,7 +53,7 @@ def plan_for(n, repeats, packets, transactions):
     for r in range(repeats):
         for mode in MODES:
             # The total is the same for every N: L1 is the bottleneck.
-            for wl, size, count in cases(max(1, packets // n),
+            for wl, size, count in testbed.bench_cases(max(1, packets // n),
                                          max(1, transactions // n)):
                 lines.append("\ttb_measure %s-%s%d-n%d-r%d %s %d %d %s" % (
                     mode, wl, size, n, r, wl, size, count, mode))
@@ -164,9 +154,9 @@ def print_table(records):
 def main():
     guests = [int(g) for g in os.environ.get("IOACCEL_BENCH_GUESTS",
                                              "1 2 4").split()]
-    repeats = env_int("IOACCEL_BENCH_REPEATS", 3)
-    packets = env_int("IOACCEL_BENCH_PACKETS", 10000)
-    transactions = env_int("IOACCEL_BENCH_TRANSACTIONS", 1000)
+    repeats = testbed.env_int("IOACCEL_BENCH_REPEATS", 3)
+    packets = testbed.env_int("IOACCEL_BENCH_PACKETS", 10000)
+    transactions = testbed.env_int("IOACCEL_BENCH_TRANSACTIONS", 1000)
     out = os.environ.get("IOACCEL_BENCH_OUT",
                          os.path.join(testbed.TOP, "build", "bench",
                                       "exits.json"))

@@ -41,16 +41,6 @@ FAIR_RR = 100
 FAIR_FLOOD = 5000
 
 
-def env_int(name, default):
-    v = os.environ.get(name, "")
-    return int(v) if v.strip() else default
-
-
-def cases(packets, transactions):
-    return [("tx", 64, packets), ("tx", 1500, packets), ("rx", 64, packets),
-            ("rx", 1500, packets), ("rr", 64, transactions)]
-
-
 def plan_for(n, repeats, packets, transactions):
     lines = [". /testbed/shared-worker.sh",
              "if tb_load_modules patched && tb_start_guests %d bench; then" % n]
@@ -67,7 +57,7 @@ def plan_for(n, repeats, packets, transactions):
             if mode == "ioaccel-shared-poll":
                 lines.append("\tsw_attach_all %d shared on 0 %d" %
                              (IO_CORE, POLL_STOP_IDLE_US))
-            for wl, size, count in cases(max(1, packets // n),
+            for wl, size, count in testbed.bench_cases(max(1, packets // n),
                                          max(1, transactions // n)):
                 lines.append("\tsw_measure %s-%s%d-n%d-r%d %s %d %d %s" % (
                     mode, wl, size, n, r, wl, size, count, mode))
@@ -172,9 +162,9 @@ def main():
 
     guests = [int(x) for x in
               os.environ.get("IOACCEL_BENCH_GUESTS", "1 2 4").split()]
-    repeats = env_int("IOACCEL_BENCH_REPEATS", 3)
-    packets = env_int("IOACCEL_BENCH_PACKETS", 10000)
-    transactions = env_int("IOACCEL_BENCH_TRANSACTIONS", 1000)
+    repeats = testbed.env_int("IOACCEL_BENCH_REPEATS", 3)
+    packets = testbed.env_int("IOACCEL_BENCH_PACKETS", 10000)
+    transactions = testbed.env_int("IOACCEL_BENCH_TRANSACTIONS", 1000)
     out = os.environ.get("IOACCEL_BENCH_OUT",
                          os.path.join(testbed.TOP, "build", "bench",
                                       "shared-worker.json"))

@@ -494,3 +494,15 @@ def svm_exit_names(kernel):
 
 def reason_name(code):
     return SVM_EXIT_NAMES.get(code, "0x%x" % code)
+
+
+def env_int(name, default):
+    """An integer setting from the environment; empty or unset: @default."""
+    v = os.environ.get(name, "")
+    return int(v) if v.strip() else default
+
+
+def bench_cases(packets, transactions):
+    """The workloads every exits benchmark measures: (workload, size, count)."""
+    return [("tx", 64, packets), ("tx", 1500, packets), ("rx", 64, packets),
+            ("rx", 1500, packets), ("rr", 64, transactions)]
