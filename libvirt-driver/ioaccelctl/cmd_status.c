@@ -83,8 +83,8 @@ static void print_text(struct status *s)
 		printf("  domain '%s': %s", r->domain, ioaccel_stage_name(r->stage));
 		if (r->qemu_pid > 0)
 			printf(", QEMU pid %ld", (long)r->qemu_pid);
-		printf(", policy %s, worker %s", ioaccel_state_policy_name(r->policy),
-		       ioaccel_state_worker_name(r->worker));
+		printf(", policy %s, worker %s", ioaccel_policy_name(r->policy),
+		       ioaccel_worker_mode_name(r->worker));
 		if (r->core >= 0)
 			printf(" on I/O core %d (node %d), %u slot%s", r->core, r->node, r->slots,
 			       r->slots == 1 ? "" : "s");
@@ -141,8 +141,8 @@ static void print_json(struct status *s)
 		printf(",\"stage\":\"%s\",\"policy\":\"%s\",\"worker\":\"%s\",\"core\":%d,"
 		       "\"node\":%d,\"slots\":%u,\"qemu_pid\":%ld,\"created\":%lld,\"stale\":%s,"
 		       "\"stale_reason\":",
-		       ioaccel_stage_name(r->stage), ioaccel_state_policy_name(r->policy),
-		       ioaccel_state_worker_name(r->worker), r->core, r->node, r->slots,
+		       ioaccel_stage_name(r->stage), ioaccel_policy_name(r->policy),
+		       ioaccel_worker_mode_name(r->worker), r->core, r->node, r->slots,
 		       (long)r->qemu_pid, r->created, stale ? "true" : "false");
 		report_json_string(stdout, stale ? why : "");
 		printf(",\"items\":");

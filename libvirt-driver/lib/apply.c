@@ -242,7 +242,7 @@ static int apply_vhost(struct ioaccel_reservation *r, const struct ioaccel_domai
 	}
 	ioaccel_item_set(attach, IOACCEL_ITEM_APPLIED,
 			 "vhost queues of QEMU pid %ld on the %s worker of I/O core %d", (long)pid,
-			 ioaccel_state_worker_name(r->worker), r->core);
+			 ioaccel_worker_mode_name(r->worker), r->core);
 	if (poll && poll->state == IOACCEL_ITEM_RESERVED)
 		ioaccel_item_set(poll, IOACCEL_ITEM_APPLIED, "%s", poll->detail);
 	if (!sched || sched->state != IOACCEL_ITEM_RESERVED)

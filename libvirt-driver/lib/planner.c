@@ -24,11 +24,6 @@ struct planning {
 	struct ioaccel_reservation *plan;
 };
 
-static const char *worker_attr(enum ioaccel_worker_mode m)
-{
-	return ioaccel_state_worker_name(m);
-}
-
 /*
  * Something the element asks for cannot be had.  Under policy required
  * this fails the plan with one message; under preferred it is recorded.
@@ -179,7 +174,7 @@ static int plan_io_core(struct planning *p)
 	char element[96], where[160], busy[200], *nodelist = NULL;
 	int core = -1, r = 0;
 
-	snprintf(element, sizeof(element), "<accel:vhost worker='%s'>", worker_attr(acc->worker));
+	snprintf(element, sizeof(element), "<accel:vhost worker='%s'>", ioaccel_worker_mode_name(acc->worker));
 	if (!p->cfg->present || numa_bitmask_weight(p->cfg->io_cores) == 0) {
 		r = not_available(p, -ENOSPC, "io-core", element,
 				  "list I/O cores in io-cores= of the host configuration",
@@ -297,14 +292,14 @@ static int plan_vhost(struct planning *p)
 					     "polling needs an I/O core worker");
 		return 0;
 	}
-	snprintf(element, sizeof(element), "<accel:vhost worker='%s'>", worker_attr(acc->worker));
+	snprintf(element, sizeof(element), "<accel:vhost worker='%s'>", ioaccel_worker_mode_name(acc->worker));
 	r = plan_io_core(p);
 	if (r < 0)
 		return r;
 	if (p->plan->core >= 0) {
 		snprintf(what, sizeof(what),
 			 "attaching the domain's vhost queues to the %s worker on I/O core %d",
-			 worker_attr(acc->worker), p->plan->core);
+			 ioaccel_worker_mode_name(acc->worker), p->plan->core);
 		r = plan_kernel_feature(p, "attach", element,
 					acc->worker == IOACCEL_WORKER_DEDICATED ?
 						IOACCEL_FEAT_DEDICATED_WORKER :

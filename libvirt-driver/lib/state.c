@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "accel_internal.h"
 #include "ioaccel.h"
 #include "state.h"
 #include "util.h"
@@ -30,17 +31,6 @@ static const char *const item_state_names[] = {
 static const char *const stage_names[] = {
 	[IOACCEL_STAGE_PREPARED] = "prepared",
 	[IOACCEL_STAGE_STARTED] = "started",
-};
-
-static const char *const policy_names[] = {
-	[IOACCEL_POLICY_PREFERRED] = "preferred",
-	[IOACCEL_POLICY_REQUIRED] = "required",
-};
-
-static const char *const worker_names[] = {
-	[IOACCEL_WORKER_OFF] = "off",
-	[IOACCEL_WORKER_SHARED] = "shared",
-	[IOACCEL_WORKER_DEDICATED] = "dedicated",
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -68,16 +58,6 @@ const char *ioaccel_item_state_name(enum ioaccel_item_state s)
 const char *ioaccel_stage_name(enum ioaccel_stage s)
 {
 	return name_of(stage_names, N(stage_names), (int)s);
-}
-
-const char *ioaccel_state_policy_name(enum ioaccel_policy p)
-{
-	return name_of(policy_names, N(policy_names), (int)p);
-}
-
-const char *ioaccel_state_worker_name(enum ioaccel_worker_mode m)
-{
-	return name_of(worker_names, N(worker_names), (int)m);
 }
 
 const char *ioaccel_rundir(void)
@@ -261,12 +241,12 @@ static int parse_line(struct ioaccel_reservation *r, const char *key, const char
 		return e < 0 ? -EINVAL : 0;
 	}
 	if (!strcmp(key, "policy")) {
-		e = value_of(policy_names, N(policy_names), v);
+		e = ioaccel_policy_from_name(v);
 		r->policy = (enum ioaccel_policy)e;
 		return e < 0 ? -EINVAL : 0;
 	}
 	if (!strcmp(key, "worker")) {
-		e = value_of(worker_names, N(worker_names), v);
+		e = ioaccel_worker_mode_from_name(v);
 		r->worker = (enum ioaccel_worker_mode)e;
 		return e < 0 ? -EINVAL : 0;
 	}
@@ -510,8 +490,8 @@ int ioaccel_state_save(struct ioaccel_state *st)
 			       "core=%d\nnode=%d\nslots=%u\nowner-pid=%ld\nowner-start=%llu\n"
 			       "qemu-pid=%ld\ncreated=%lld\n",
 			   res->domain, res->uuid, ioaccel_stage_name(res->stage),
-			   ioaccel_state_policy_name(res->policy),
-			   ioaccel_state_worker_name(res->worker), res->core, res->node,
+			   ioaccel_policy_name(res->policy),
+			   ioaccel_worker_mode_name(res->worker), res->core, res->node,
 			   res->slots, (long)res->owner_pid, res->owner_start,
 			   (long)res->qemu_pid, res->created);
 		if (res->irq_restore)

@@ -90,8 +90,5 @@ void ioaccel_item_set(struct ioaccel_item *it, enum ioaccel_item_state state, co
 
 const char *ioaccel_item_state_name(enum ioaccel_item_state s);
 const char *ioaccel_stage_name(enum ioaccel_stage s);
-/* Short local names, so the library does not depend on the parser's. */
-const char *ioaccel_state_policy_name(enum ioaccel_policy p);
-const char *ioaccel_state_worker_name(enum ioaccel_worker_mode m);
 
 #endif /* IOACCEL_STATE_H */
