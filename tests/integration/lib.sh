@@ -9,6 +9,7 @@ HOOK_BIN="$top_builddir/libvirt-driver/hook/ioaccel-hook"
 IOACCELCTL="$top_builddir/libvirt-driver/ioaccelctl/ioaccelctl"
 HOOK_DIR=/etc/libvirt/hooks/qemu.d
 HOOK="$HOOK_DIR/ioaccel"
+HOOK_MARK="# Installed by ioaccel's integration tests; removed when they end."
 PREFIX=ioaccel-it
 
 tap_n=0
@@ -45,8 +46,11 @@ ioaccel_setup() {
 	printf 'io-cores = %s\ndevices-per-worker = %s\n' "$1" "$2" >"$IOACCEL_CONF"
 	created_hook_dir=
 	[ -d "$HOOK_DIR" ] || created_hook_dir=yes
-	if [ -e "$HOOK" ]; then
-		echo "Bail out! $HOOK exists already; not overwriting it"
+	# We hold the integration lock, so a wrapper of ours is a leftover of
+	# a run that was killed before its teardown: replace it.  Anything
+	# else is the operator's and stays.
+	if [ -e "$HOOK" ] && ! grep -qxF "$HOOK_MARK" "$HOOK" 2>/dev/null; then
+		echo "Bail out! $HOOK exists already and is not ioaccel's test hook; not overwriting it"
 		exit 1
 	fi
 	mkdir -p "$HOOK_DIR"
@@ -62,13 +66,22 @@ ioaccel_setup() {
 	# libvirtd notices new hook scripts only when it starts.  The daemons
 	# must not inherit the test lock (fd 9).
 	restart_libvirtd 9>&-
+	remove_test_domains
+}
+
+# Domains of ours, including those a killed run left defined.
+remove_test_domains() {
+	for d in $($VIRSH list --all --name 2>/dev/null | grep "^$PREFIX-"); do
+		$VIRSH destroy "$d" >/dev/null 2>&1
+		$VIRSH undefine "$d" >/dev/null 2>&1
+	done
 }
 
 # install_hook_wrapper EXTRA_SHELL_LINE
 install_hook_wrapper() {
 	{
 		echo '#!/bin/sh'
-		echo "# Installed by ioaccel's integration tests; removed when they end."
+		echo "$HOOK_MARK"
 		echo "export IOACCEL_CONF='$IOACCEL_CONF' IOACCEL_RUNDIR='$IOACCEL_RUNDIR'"
 		echo "echo \"\$1 \$2 \$3\" >>'$T/calls.log'"
 		echo "$1"
@@ -79,10 +92,7 @@ install_hook_wrapper() {
 }
 
 ioaccel_teardown() {
-	for d in $($VIRSH list --all --name 2>/dev/null | grep "^$PREFIX-"); do
-		$VIRSH destroy "$d" >/dev/null 2>&1
-		$VIRSH undefine "$d" >/dev/null 2>&1
-	done
+	remove_test_domains
 	rm -f "$HOOK" "$HOOK.tmp"
 	[ -n "$created_hook_dir" ] && rmdir "$HOOK_DIR" 2>/dev/null
 	restart_libvirtd >/dev/null 2>&1 9>&-
