@@ -1,0 +1,186 @@
+#!/usr/bin/python3
+"""TAP test of the ioaccel paravirtual interface of the patched KVM
+(kernel/patches 0006 and 0007, docs/hypercall-abi.md), run by `make check`.
+
+tests/testbed/kvm/ioaccel_test.c (guest code and host checks in one
+program) is built statically against the KVM selftest library of the Debian
+kernel source (build-selftest) and run inside one L1 boot of the fast
+testbed against the patched modules:
+
+  1. kvm.ioaccel=Y (default): discovery (CPUID bit, QUERY), deny (nothing
+     granted: -KVM_EPERM and nothing changes), grant through /dev/ioaccel
+     (IOACCEL_IOC_GRANT_VM with the program's own pid), enable and disable
+     per vCPU, revoke, page registration (-KVM_EOPNOTSUPP for now), and a
+     bounded fuzz loop of random hypercalls while the host changes the
+     grants; then L1's kernel log has no WARN/BUG/Oops.
+  2. kvm reloaded with ioaccel=0: no CPUID bit, -KVM_ENOSYS, no grants.
+
+The program prints unnumbered TAP lines; they come back as "@@ kvmt" records
+and are numbered here.  Logs: build/testbed/logs/kvm-ioaccel-*/.
+Environment: IOACCEL_KVM_FUZZ (hypercalls in the fuzz loop, default 100000,
+about 10 s).
+"""
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+import testbed  # noqa: E402
+
+FUZZ = testbed.env_int("IOACCEL_KVM_FUZZ", 100000)
+# Results the program prints in each phase (ioaccel_test.c).
+EXPECTED = {"on": 23, "off": 3}
+L1_TIMEOUT = 900
+BAD_LOG = "WARNING:|BUG:|Oops|general protection|Call Trace|RIP:|lockdep"
+
+PLAN = r"""
+kvmt_run() {
+	phase=$1
+	shift
+	dmesg -c >/dev/null
+	timeout 300 "$@" >/tmp/kvmt.$phase 2>&1
+	rc=$?
+	while IFS= read -r l; do
+		tb_emit "kvmt phase=$phase line=$l"
+	done </tmp/kvmt.$phase
+	tb_emit "kvmtrc phase=$phase rc=$rc"
+	bad=$(dmesg | grep -cE '%(bad)s')
+	tb_emit "kvmdmesg phase=$phase bad=$bad"
+	dmesg | grep -E '%(bad)s' | head -n 20 | while IFS= read -r l; do
+		tb_emit "kvmdmesgline phase=$phase line=$l"
+	done
+}
+if tb_load_modules patched; then
+	kvmt_run on /testbed/bin/ioaccel_test on %(fuzz)d
+	rmmod kvm_amd kvm
+	if insmod /testbed/modules/patched/kvm.ko ioaccel=0 &&
+		insmod /testbed/modules/patched/kvm-amd.ko; then
+		tb_emit "kvmoff ok=1 param=$(cat /sys/module/kvm/parameters/ioaccel)"
+		kvmt_run off /testbed/bin/ioaccel_test off
+	else
+		tb_emit "kvmoff ok=0"
+	fi
+	tb_unload_modules patched
+fi
+""" % {"bad": BAD_LOG, "fuzz": FUZZ}
+
+
+def with_test_binary(images, binary):
+    """images with L1's initramfs extended by /testbed/bin/ioaccel_test (a
+    second cpio appended; the kernel unpacks both), cached by content under
+    build/testbed/kvm-ioaccel/HASH/l1.cpio."""
+    h = hashlib.sha256(b"kvm-ioaccel extra 1")
+    testbed._hash_files(h, [binary, images.l1])
+    d = os.path.join(testbed.testbed_dir(), "kvm-ioaccel", h.hexdigest()[:16])
+    out = os.path.join(d, "l1.cpio")
+    if not os.path.exists(out):
+        os.makedirs(d, exist_ok=True)
+        work = tempfile.mkdtemp(prefix="extra.", dir=d)
+        try:
+            root = os.path.join(work, "root")
+            os.makedirs(os.path.join(root, "testbed", "bin"))
+            shutil.copy2(binary, os.path.join(root, "testbed", "bin"))
+            testbed._write_cpio(root, os.path.join(work, "extra.cpio"))
+            with open(os.path.join(work, "l1.cpio"), "wb") as f:
+                for part in (images.l1, os.path.join(work, "extra.cpio")):
+                    with open(part, "rb") as p:
+                        shutil.copyfileobj(p, f)
+            os.replace(os.path.join(work, "l1.cpio"), out)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+    class L1Images:
+        kernel = images.kernel
+        l1 = out
+    return L1Images()
+
+
+class Tap:
+    def __init__(self, plan):
+        self.n = 0
+        self.failed = 0
+        self.logs = ""
+        print("1..%d" % plan, flush=True)
+
+    def result(self, ok, desc, diag=""):
+        self.n += 1
+        print("%s %d - %s" % ("ok" if ok else "not ok", self.n, desc))
+        if not ok:
+            self.failed += 1
+            for line in diag.splitlines():
+                print("# " + line)
+            if self.logs:
+                print("# logs: " + self.logs)
+        sys.stdout.flush()
+
+
+def phase_results(tap, run, phase):
+    """The program's own results of a phase, then its completion and the
+    kernel log."""
+    lines = [r.get("line", "") for r in run.find("kvmt", phase=phase)]
+    results = [line for line in lines if line.startswith(("ok ", "not ok "))]
+    for line in results[:EXPECTED[phase]]:
+        ok = line.startswith("ok ")
+        tap.result(ok, "%s: %s" % (phase, line.split(" - ", 1)[-1]),
+                   "\n".join(line for line in lines if line.startswith("#")))
+    for _ in range(len(results), EXPECTED[phase]):
+        tap.result(False, "%s: a result of ioaccel_test (missing)" % phase,
+                   "\n".join(lines[-20:]))
+    for line in lines:
+        if line.startswith("# "):
+            print(line)
+    rc = run.find("kvmtrc", phase=phase)
+    done = [line for line in lines if line.startswith("# done")]
+    tap.result(bool(rc) and rc[0]["rc"] == "0" and bool(done) and
+               len(results) == EXPECTED[phase],
+               "%s: ioaccel_test runs to completion (exit status %s)" %
+               (phase, rc[0]["rc"] if rc else "-"),
+               "\n".join(lines[-20:]))
+    d = run.find("kvmdmesg", phase=phase)
+    bad = [r.get("line", "") for r in run.find("kvmdmesgline", phase=phase)]
+    tap.result(bool(d) and d[0]["bad"] == "0",
+               "%s: L1's kernel log has no WARN/BUG/Oops line" % phase,
+               "\n".join(bad))
+
+
+def main():
+    tap = Tap(2 + EXPECTED["on"] + 2 + 1 + EXPECTED["off"] + 2 + 1)
+    try:
+        images = testbed.prepare()
+        built = subprocess.run([os.path.join(HERE, "build-selftest"),
+                                "ioaccel_test"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+        if built.returncode:
+            raise testbed.TestbedError(built.stderr.strip()[-2000:])
+        binary = built.stdout.strip().split("=", 1)[1].strip("'")
+        images = with_test_binary(images, binary)
+    except (testbed.TestbedError, IndexError) as e:
+        tap.result(False, "the testbed images and ioaccel_test are built",
+                   str(e))
+        return 1
+    tap.result(True, "the testbed images and ioaccel_test are built "
+               "(kernel %s)" % images.kernel.release)
+    run = testbed.run_l1(images, "kvm-ioaccel", PLAN, L1_TIMEOUT)
+    tap.logs = run.logs()
+    load = run.find("load", set="patched")
+    tap.result(bool(load) and load[0]["ok"] == "1",
+               "the patched modules (kvm with 0006, vhost_net with 0007) load",
+               "load record: %s" % load)
+    phase_results(tap, run, "on")
+    off = run.find("kvmoff")
+    tap.result(bool(off) and off[0]["ok"] == "1" and off[0].get("param") == "N",
+               "kvm.ko reloads with ioaccel=0", "record: %s" % off)
+    phase_results(tap, run, "off")
+    tap.result(bool(run.find("plan-done")) and not run.timed_out,
+               "L1 finishes its plan within %d s (took %.0f s)" %
+               (L1_TIMEOUT, run.seconds), "timed out: %s" % run.timed_out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
