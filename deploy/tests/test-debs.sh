@@ -20,6 +20,10 @@ ok() { n=$((n + 1)); echo "ok $n - $1"; }
 not_ok() { n=$((n + 1)); echo "not ok $n - $1"; }
 bail() { echo "Bail out! $1"; exit 1; }
 
+if [ "$(id -u)" -ne 0 ]; then
+	echo "1..0 # SKIP needs root (debootstrap, chroot)"
+	exit 0
+fi
 echo "1..7"
 # make debs rebuilds build/debs: one user at a time (see test-deploy-l1.sh).
 mkdir -p "$top_builddir/build"
@@ -36,7 +40,7 @@ else
 fi
 
 # Errors fail; warnings and notes are shown.
-if out=$(lintian --fail-on error --no-tag-display-limit "$debs"/ioaccel_*_amd64.changes 2>&1); then
+if out=$(lintian --fail-on error --tag-display-limit 0 "$debs"/ioaccel_*_amd64.changes 2>&1); then
 	ok "lintian finds no error"
 else
 	not_ok "lintian finds no error"

@@ -11,7 +11,12 @@
 # The modules of ioaccel-dkms are compiled once on this machine
 # (deploy/build-dkms-binaries) and handed to DKMS in L1 as a binaries-only
 # tarball: compiling kvm under TCG takes far longer than the whole test.
-# Logs: $IOACCEL_TESTBED_DIR/logs/deploy-*.log.
+# The Debian packages the role installs are resolved and downloaded here
+# when the image is built (IOACCEL_L1_APT_PRESEED of build-l1) and left in
+# L1's apt cache: apt in L1 reads the archive's package lists and installs
+# them as on any host, without fetching them through QEMU's user network.
+# Logs: $IOACCEL_TESTBED_DIR/logs/deploy-*.log; the console log of L1 is
+# deploy-l1-console.log there.
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
@@ -25,7 +30,12 @@ debs=$top_builddir/build/debs
 n=0
 failed=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
+not_ok() {
+	n=$((n + 1))
+	failed=$((failed + 1))
+	echo "not ok $n - $1"
+	echo "# logs: $L1_LOGDIR/deploy-*.log; L1's console: $L1_LOG"
+}
 bail() { echo "Bail out! $1"; exit 1; }
 check() { # check DESCRIPTION CMD...: a TAP point from a command in L1
 	d=$1
@@ -40,7 +50,7 @@ recap() {
 }
 print_recap() { sed -n '/^PLAY RECAP/,$p' "$1" | sed 's/^/# /'; }
 
-echo "1..15"
+echo "1..16"
 t_start=$(now)
 mkdir -p "$L1_LOGDIR"
 work=$(mktemp -d "${TMPDIR:-/tmp}/ioaccel-deploy.XXXXXX")
@@ -56,8 +66,7 @@ trap 'l1_kill; rm -rf "$work"' EXIT INT TERM
 # no other test rebuilds them.
 exec 8>"$top_builddir/build/debs.lock"
 flock 8
-if { ls "$debs"/ioaccel_*.deb "$debs"/ioaccel-dkms_*.deb >/dev/null 2>&1 ||
-	${MAKE:-make} -C "$top_builddir" -s debs >"$L1_LOGDIR/deploy-debs.log" 2>&1; } &&
+if ${MAKE:-make} -C "$top_builddir" -s debs >"$L1_LOGDIR/deploy-debs.log" 2>&1 &&
 	mkdir "$work/debs" && cp "$debs"/ioaccel_*.deb "$debs"/ioaccel-dkms_*.deb "$work/debs/"; then
 	ok "ioaccel's packages are built (make debs)"
 else
@@ -68,16 +77,23 @@ flock -u 8
 exec 8>&-
 debs=$work/debs
 
-# 2: the bare L1 image.
+# 2: the bare L1 image, with the packages the role installs in its apt
+# cache (the role's virtualization packages from backports, then DKMS, the
+# kernel headers and irqbalance).
+eval "$("$top_srcdir/tests/testbed/fetch-kernel" --quiet)"
+virt=$(python3 -c 'import sys, yaml; print(" ".join(yaml.safe_load(open(sys.argv[1]))["ioaccel_virt_packages"]))' \
+	"$top_srcdir/deploy/roles/ioaccel/defaults/main.yml")
 t0=$(now)
-if ! IOACCEL_L1_VARIANT=bare "$top_srcdir/tests/testbed/full/build-l1" >"$L1_LOGDIR/deploy-build-l1.log" 2>&1; then
+if ! IOACCEL_L1_VARIANT=bare \
+	IOACCEL_L1_APT_PRESEED="-t bookworm-backports $virt; dkms linux-headers-$IOACCEL_KERNEL_RELEASE irqbalance" \
+	"$top_srcdir/tests/testbed/full/build-l1" >"$L1_LOGDIR/deploy-build-l1.log" 2>&1; then
 	not_ok "build the bare L1 image"
 	bail "build-l1 failed; see $L1_LOGDIR/deploy-build-l1.log"
 fi
 ok "build the bare L1 image ($(($(now) - t0)) s)"
 
-# 3: the DKMS binaries for L1's kernel, compiled here while L1 boots.
-eval "$("$top_srcdir/tests/testbed/fetch-kernel" --quiet)"
+# 3: L1 boots while the DKMS binaries for its kernel are compiled here
+# (test 7 waits for them).
 dkmsdeb=$(ls "$debs"/ioaccel-dkms_*.deb)
 key=$(dpkg-deb --fsys-tarfile "$dkmsdeb" | tar -xOf - | md5sum | cut -c1-12)
 prebuilt=$L1_DIR/ioaccel-dkms-$key-$IOACCEL_KERNEL_RELEASE.tar.gz
@@ -94,16 +110,7 @@ if ! l1_boot; then
 	sed 's/^/# /' "$L1_LOG" | tail -40
 	bail "L1 did not boot (console log: $L1_LOG)"
 fi
-if [ -n "$dkms_pid" ]; then
-	if wait "$dkms_pid"; then mv "$prebuilt.part" "$prebuilt"; fi
-fi
-if [ -f "$prebuilt" ]; then
-	ok "L1 boots; the modules of ioaccel-dkms are built for $IOACCEL_KERNEL_RELEASE ($(($(now) - t0)) s)"
-else
-	not_ok "L1 boots; the modules of ioaccel-dkms are built for $IOACCEL_KERNEL_RELEASE"
-	sed 's/^/# /' "$L1_LOGDIR/deploy-dkms-binaries.log" | tail -30
-	bail "deploy/build-dkms-binaries failed"
-fi
+ok "the bare L1 boots and answers on SSH ($(($(now) - t0)) s)"
 
 # The inventory: L1 as the one compute host, one I/O core per NUMA node.
 mkdir -p "$work/inventory/group_vars"
@@ -129,14 +136,16 @@ ioaccel_module_options:
     nested: 1
 VARS
 export ANSIBLE_CONFIG="$top_srcdir/deploy/ansible.cfg" ANSIBLE_NOCOLOR=1
-export ANSIBLE_LOCAL_TEMP="$work/ansible-tmp"
+export ANSIBLE_LOCAL_TEMP="$work/ansible-tmp" ANSIBLE_PIPELINING=1
+# Each task's time in the logs.
+export ANSIBLE_CALLBACKS_ENABLED=ansible.posix.profile_tasks
 play() { # play LOG ARGS...: run the playbook against L1
 	log=$1
 	shift
 	ansible-playbook -i "$work/inventory" "$top_srcdir/deploy/site.yml" "$@" >"$log" 2>&1
 }
 
-# 4-6: bad inventories fail before any change.
+# 4-6: bad inventories fail before any change (while the modules build).
 l1_ssh 'touch /run/ioaccel-deploy-mark; dpkg-query -W >/run/ioaccel-deploy-pkgs'
 unchanged='test -z "$(find /etc /usr /var/lib/dpkg /var/lib/apt /lib/modules -newer /run/ioaccel-deploy-mark 2>/dev/null | head -5)" && dpkg-query -W | cmp -s - /run/ioaccel-deploy-pkgs'
 bad() { # bad DESCRIPTION EXPECTED-MESSAGE EXTRA-VARS
@@ -158,7 +167,19 @@ bad "every CPU as an I/O core (0-3)" "that is every CPU of the host" \
 bad "an unknown NUMA node (5)" "names NUMA node(s) 5" \
 	'{"ioaccel_numa_nodes": [0, 5]}'
 
-# 7: the first run converges.
+# 7: the modules for L1's kernel.
+if [ -n "$dkms_pid" ]; then
+	if wait "$dkms_pid"; then mv "$prebuilt.part" "$prebuilt"; fi
+fi
+if [ -f "$prebuilt" ]; then
+	ok "the modules of ioaccel-dkms are built for $IOACCEL_KERNEL_RELEASE ($(($(now) - t0)) s)"
+else
+	not_ok "the modules of ioaccel-dkms are built for $IOACCEL_KERNEL_RELEASE"
+	sed 's/^/# /' "$L1_LOGDIR/deploy-dkms-binaries.log" | tail -30
+	bail "deploy/build-dkms-binaries failed"
+fi
+
+# 8: the first run converges.
 t0=$(now)
 log1=$L1_LOGDIR/deploy-run1.log
 rc=0
@@ -172,7 +193,7 @@ else
 fi
 print_recap "$log1"
 
-# 8: the second run changes nothing.
+# 9: the second run changes nothing.
 t0=$(now)
 log2=$L1_LOGDIR/deploy-run2.log
 rc=0
@@ -186,7 +207,7 @@ else
 fi
 print_recap "$log2"
 
-# 9: check mode agrees.
+# 10: check mode agrees.
 log3=$L1_LOGDIR/deploy-check.log
 rc=0
 play "$log3" --check --diff || rc=$?
@@ -198,7 +219,7 @@ else
 	print_recap "$log3"
 fi
 
-# 10-15: the host it made.
+# 11-16: the host it made.
 check "libvirtd runs QEMU 10.0 from bookworm-backports" \
 	'systemctl is-active -q libvirtd && virsh -c qemu:///system version | grep -q "hypervisor: QEMU 10\.0"'
 check "DKMS installed the ioaccel modules; kvm, kvm_amd, vhost_net are those" \
