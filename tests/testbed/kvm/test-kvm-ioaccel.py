@@ -15,6 +15,11 @@ testbed against the patched modules:
      grants; then L1's kernel log has no WARN/BUG/Oops.
   2. kvm reloaded with ioaccel=0: no CPUID bit, -KVM_ENOSYS, no grants.
 
+In both, when `make qemu` has built the patched QEMU (qemu/build-qemu
+--cached), L1 also starts it with -accel kvm -cpu host and reads the vCPU's
+kvm-ioaccel property over QMP (on with kvm.ioaccel=Y, off with N), and
+Debian's QEMU, which does not know the name (so drops the bit).
+
 The program prints unnumbered TAP lines; they come back as "@@ kvmt" records
 and are numbered here.  Logs: build/testbed/logs/kvm-ioaccel-*/.
 Environment: IOACCEL_KVM_FUZZ (hypercalls in the fuzz loop, default 100000,
@@ -39,6 +44,20 @@ L1_TIMEOUT = 900
 BAD_LOG = "WARNING:|BUG:|Oops|general protection|Call Trace|RIP:|lockdep"
 
 PLAN = r"""
+# kvmt_qemu PHASE: the kvm-ioaccel property of a -cpu host vCPU, as the
+# patched QEMU (if there) and Debian's QEMU see it, over QMP.
+kvmt_qemu() {
+	for q in /testbed/bin/qemu-ioaccel /usr/bin/qemu-system-x86_64; do
+		[ -x "$q" ] || continue
+		out=$(printf '%%s\n' '{"execute":"qmp_capabilities"}' \
+			'{"execute":"qom-get","arguments":{"path":"/machine/unattached/device[0]","property":"kvm-ioaccel"}}' \
+			'{"execute":"quit"}' |
+			timeout 120 "$q" -L /usr/share/seabios -L /usr/share/qemu \
+				-accel kvm -cpu host -machine pc -m 64 -nodefaults \
+				-display none -S -qmp stdio 2>&1 | tr '\r\n' '  ')
+		tb_emit "kvmqemu phase=$1 qemu=${q##*/} line=$out"
+	done
+}
 kvmt_run() {
 	phase=$1
 	shift
@@ -56,11 +75,13 @@ kvmt_run() {
 	done
 }
 if tb_load_modules patched; then
+	kvmt_qemu on
 	kvmt_run on /testbed/bin/ioaccel_test on %(fuzz)d
 	rmmod kvm_amd kvm
 	if insmod /testbed/modules/patched/kvm.ko ioaccel=0 &&
 		insmod /testbed/modules/patched/kvm-amd.ko; then
 		tb_emit "kvmoff ok=1 param=$(cat /sys/module/kvm/parameters/ioaccel)"
+		kvmt_qemu off
 		kvmt_run off /testbed/bin/ioaccel_test off
 	else
 		tb_emit "kvmoff ok=0"
@@ -70,12 +91,37 @@ fi
 """ % {"bad": BAD_LOG, "fuzz": FUZZ}
 
 
-def with_test_binary(images, binary):
-    """images with L1's initramfs extended by /testbed/bin/ioaccel_test (a
-    second cpio appended; the kernel unpacks both), cached by content under
-    build/testbed/kvm-ioaccel/HASH/l1.cpio."""
-    h = hashlib.sha256(b"kvm-ioaccel extra 1")
-    testbed._hash_files(h, [binary, images.l1])
+def patched_qemu():
+    """{path in L1: host path} of the QEMU `make qemu` built (stripped) and
+    the libraries it needs beyond Debian's QEMU; {} when it is not built."""
+    p = subprocess.run([os.path.join(testbed.TOP, "qemu", "build-qemu"),
+                        "--cached"], stdout=subprocess.PIPE,
+                       stderr=subprocess.DEVNULL, text=True)
+    if p.returncode:
+        return {}
+    qemu = p.stdout.strip().split("=", 1)[1].strip("'")
+    stripped = os.path.join(os.path.dirname(qemu), "qemu-system-x86_64.stripped")
+    if (not os.path.exists(stripped) or
+            os.path.getmtime(stripped) < os.path.getmtime(qemu)):
+        testbed._run(["strip", "-o", stripped, qemu], "strip " + qemu)
+    files = {"/testbed/bin/qemu-ioaccel": stripped}
+    for line in testbed._run(["ldd", qemu], "ldd " + qemu).splitlines():
+        parts = line.split()
+        if "=>" in parts and parts[parts.index("=>") + 1].startswith("/"):
+            lib = parts[parts.index("=>") + 1]
+            files[lib] = lib
+    return files
+
+
+def with_files(images, files):
+    """images with L1's initramfs extended by files ({path in L1: host
+    path}, a second cpio appended; the kernel unpacks both), cached by
+    content under build/testbed/kvm-ioaccel/HASH/l1.cpio."""
+    h = hashlib.sha256(b"kvm-ioaccel extra 2")
+    for dst in sorted(files):
+        h.update(dst.encode())
+        testbed._hash_files(h, [files[dst]])
+    testbed._hash_files(h, [images.l1])
     d = os.path.join(testbed.testbed_dir(), "kvm-ioaccel", h.hexdigest()[:16])
     out = os.path.join(d, "l1.cpio")
     if not os.path.exists(out):
@@ -83,8 +129,10 @@ def with_test_binary(images, binary):
         work = tempfile.mkdtemp(prefix="extra.", dir=d)
         try:
             root = os.path.join(work, "root")
-            os.makedirs(os.path.join(root, "testbed", "bin"))
-            shutil.copy2(binary, os.path.join(root, "testbed", "bin"))
+            for dst, src in files.items():
+                path = os.path.join(root, dst.lstrip("/"))
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                shutil.copy2(src, path)
             testbed._write_cpio(root, os.path.join(work, "extra.cpio"))
             with open(os.path.join(work, "l1.cpio"), "wb") as f:
                 for part in (images.l1, os.path.join(work, "extra.cpio")):
@@ -107,9 +155,10 @@ class Tap:
         self.logs = ""
         print("1..%d" % plan, flush=True)
 
-    def result(self, ok, desc, diag=""):
+    def result(self, ok, desc, diag="", skip=None):
         self.n += 1
-        print("%s %d - %s" % ("ok" if ok else "not ok", self.n, desc))
+        print("%s %d - %s%s" % ("ok" if ok else "not ok", self.n, desc,
+                                " # SKIP " + skip if skip else ""))
         if not ok:
             self.failed += 1
             for line in diag.splitlines():
@@ -148,8 +197,23 @@ def phase_results(tap, run, phase):
                "\n".join(bad))
 
 
+def qemu_sees(run, phase, qemu):
+    """The QMP answers of one QEMU in a phase, as one line ("" if absent)."""
+    r = run.find("kvmqemu", phase=phase, qemu=qemu)
+    return r[0].get("line", "") if r else ""
+
+
+def qemu_results(tap, run, phase, have_qemu):
+    want = "true" if phase == "on" else "false"
+    line = qemu_sees(run, phase, "qemu-ioaccel")
+    tap.result(not have_qemu or '"return": %s' % want in line,
+               "%s: the patched QEMU (make qemu) gives a -accel kvm -cpu host "
+               "guest kvm-ioaccel=%s" % (phase, want), line,
+               skip=None if have_qemu else "make qemu has not built it")
+
+
 def main():
-    tap = Tap(2 + EXPECTED["on"] + 2 + 1 + EXPECTED["off"] + 2 + 1)
+    tap = Tap(2 + EXPECTED["on"] + 2 + 2 + 1 + EXPECTED["off"] + 2 + 1 + 1)
     try:
         images = testbed.prepare()
         built = subprocess.run([os.path.join(HERE, "build-selftest"),
@@ -158,7 +222,10 @@ def main():
         if built.returncode:
             raise testbed.TestbedError(built.stderr.strip()[-2000:])
         binary = built.stdout.strip().split("=", 1)[1].strip("'")
-        images = with_test_binary(images, binary)
+        files = patched_qemu()
+        have_qemu = bool(files)
+        files["/testbed/bin/ioaccel_test"] = binary
+        images = with_files(images, files)
     except (testbed.TestbedError, IndexError) as e:
         tap.result(False, "the testbed images and ioaccel_test are built",
                    str(e))
@@ -172,10 +239,16 @@ def main():
                "the patched modules (kvm with 0006, vhost_net with 0007) load",
                "load record: %s" % load)
     phase_results(tap, run, "on")
+    qemu_results(tap, run, "on", have_qemu)
+    line = qemu_sees(run, "on", "qemu-system-x86_64")
+    tap.result("kvm-ioaccel" in line and "not found" in line,
+               "on: Debian's QEMU does not know kvm-ioaccel (so it drops the "
+               "bit: why qemu/patches/0001 names it)", line)
     off = run.find("kvmoff")
     tap.result(bool(off) and off[0]["ok"] == "1" and off[0].get("param") == "N",
                "kvm.ko reloads with ioaccel=0", "record: %s" % off)
     phase_results(tap, run, "off")
+    qemu_results(tap, run, "off", have_qemu)
     tap.result(bool(run.find("plan-done")) and not run.timed_out,
                "L1 finishes its plan within %d s (took %.0f s)" %
                (L1_TIMEOUT, run.seconds), "timed out: %s" % run.timed_out)
