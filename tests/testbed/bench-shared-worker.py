@@ -14,7 +14,7 @@ floods, rr 64 B request/response.  Per case: exits per packet (median of
 the repeats, with min-max), kick (NPF) and interrupt exits per packet,
 context switches in L1 per 1000 packets (/proc/stat ctxt over the window)
 and packets per second (packets over the window, TCG: compare within a
-row only).  Prints a table and writes build/bench/shared-worker.json.
+row only), both also as a ratio to stock's per-device threads.  Prints a table and writes build/bench/shared-worker.json.
 
 Environment: IOACCEL_BENCH_GUESTS (default "1 2 4"), IOACCEL_BENCH_REPEATS
 (default 3), IOACCEL_BENCH_PACKETS (all guests together, default 10000),
@@ -135,20 +135,34 @@ def summarize(results):
     return out
 
 
+def ratio(a, b):
+    return "%.2f" % (a / b) if a is not None and b else "-"
+
+
 def print_table(records):
-    print("%-20s %-3s %5s %2s %-22s %7s %7s %9s %9s" % (
+    """One row per case; pps and ctxt also as a ratio to the "stock" row
+    of the same workload and N (the same cores, per-device threads)."""
+    stock = {(r["workload"], r["size"], r["guests"]): r for r in records
+             if r["mode"] == "stock"}
+    print("%-20s %-3s %5s %2s %-22s %7s %7s %9s %9s %6s %6s" % (
         "mode", "wl", "size", "N", "exits/pkt [min-max]", "kicks", "irq",
-        "ctxt/1k", "pkt/s"))
+        "ctxt/1k", "pkt/s", "pps/st", "cs/st"))
     for r in records:
-        print("%-20s %-3s %5d %2d %6.3f [%.3f-%.3f]    %7.3f %7.3f %9s %9s" % (
-            r["mode"], r["workload"], r["size"], r["guests"],
-            r["exits_per_packet"], r["exits_per_packet_min"],
-            r["exits_per_packet_max"], r["kick_exits_per_packet"],
-            r["irq_exits_per_packet"],
-            "%.1f" % r["ctxt_per_1000_packets"]
-            if r["ctxt_per_1000_packets"] is not None else "-",
-            "%.0f" % r["packets_per_second"]
-            if r["packets_per_second"] else "-"))
+        st = stock.get((r["workload"], r["size"], r["guests"]), {})
+        print("%-20s %-3s %5d %2d %6.3f [%.3f-%.3f]    %7.3f %7.3f %9s %9s "
+              "%6s %6s" % (
+                  r["mode"], r["workload"], r["size"], r["guests"],
+                  r["exits_per_packet"], r["exits_per_packet_min"],
+                  r["exits_per_packet_max"], r["kick_exits_per_packet"],
+                  r["irq_exits_per_packet"],
+                  "%.1f" % r["ctxt_per_1000_packets"]
+                  if r["ctxt_per_1000_packets"] is not None else "-",
+                  "%.0f" % r["packets_per_second"]
+                  if r["packets_per_second"] else "-",
+                  ratio(r["packets_per_second"],
+                        st.get("packets_per_second")),
+                  ratio(r["ctxt_per_1000_packets"],
+                        st.get("ctxt_per_1000_packets"))))
     sys.stdout.flush()
 
 
@@ -197,12 +211,15 @@ def main():
         print("# N=%d: logs in %s" % (n, run.logdir), flush=True)
     records = summarize(results)
     print_table(records)
+    idle = {f["class"]: f["rtt_ms"] for f in fair if f["phase"] == "idle"}
     for f in fair:
         print("# fairness (N=2, shared worker, polling): guest 1 %s class, "
-              "%s: %s transactions, %s ms per round trip" % (
+              "%s: %s transactions, %s ms per round trip%s" % (
                   f["class"], "alone" if f["phase"] == "idle" else
                   "guest 0 flooding", f["transactions"],
-                  "%.1f" % f["rtt_ms"] if f["rtt_ms"] else "-"))
+                  "%.1f" % f["rtt_ms"] if f["rtt_ms"] else "-",
+                  "" if f["phase"] == "idle" else
+                  " (%s x alone)" % ratio(f["rtt_ms"], idle.get(f["class"]))))
     os.makedirs(os.path.dirname(out), exist_ok=True)
     with open(out, "w") as f:
         json.dump({"cases": records, "fairness": fair}, f, indent=1,

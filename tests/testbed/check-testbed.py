@@ -42,31 +42,6 @@ fi
 TESTS = 14
 
 
-class Tap:
-    def __init__(self, plan):
-        self.n = 0
-        self.failed = 0
-        self.logs = ""
-        print("1..%d" % plan, flush=True)
-
-    def result(self, ok, desc, diag=""):
-        self.n += 1
-        print("%s %d - %s" % ("ok" if ok else "not ok", self.n, desc))
-        if not ok:
-            self.failed += 1
-            for line in diag.splitlines():
-                print("# " + line)
-            if self.logs:
-                print("# logs: " + self.logs)
-        sys.stdout.flush()
-
-    def skip_rest(self, why):
-        while self.n < TESTS:
-            self.n += 1
-            print("not ok %d - %s" % (self.n, why))
-            self.failed += 1
-
-
 def traffic_tests(tap, run, set_name):
     r = testbed.case_result(run, set_name + "-tx")
     if r is None:
@@ -97,7 +72,7 @@ def traffic_tests(tap, run, set_name):
 
 
 def main():
-    tap = Tap(TESTS)
+    tap = testbed.Tap(TESTS)
     try:
         images = testbed.prepare()
     except testbed.TestbedError as e:

@@ -60,6 +60,34 @@ class TestbedError(Exception):
     """A step of the testbed failed; the message says which and where."""
 
 
+class Tap:
+    """TAP output of a testbed test; a failure prints where the logs are."""
+
+    def __init__(self, plan):
+        self.plan = plan
+        self.n = 0
+        self.failed = 0
+        self.logs = ""
+        print("1..%d" % plan, flush=True)
+
+    def result(self, ok, desc, diag=""):
+        self.n += 1
+        print("%s %d - %s" % ("ok" if ok else "not ok", self.n, desc))
+        if not ok:
+            self.failed += 1
+            for line in diag.splitlines():
+                print("# " + line)
+            if self.logs:
+                print("# logs: " + self.logs)
+        sys.stdout.flush()
+
+    def skip_rest(self, why):
+        while self.n < self.plan:
+            self.n += 1
+            print("not ok %d - %s" % (self.n, why))
+            self.failed += 1
+
+
 def log(msg):
     print("testbed: " + msg, file=sys.stderr, flush=True)
 
@@ -506,3 +534,4 @@ def bench_cases(packets, transactions):
     """The workloads every exits benchmark measures: (workload, size, count)."""
     return [("tx", 64, packets), ("tx", 1500, packets), ("rx", 64, packets),
             ("rx", 1500, packets), ("rr", 64, transactions)]
+

@@ -8,9 +8,10 @@
  *                                    that L1 sends over TCP, one per
  *                                    connection, and answers with results.
  * In L1 (the peer of the guest) or through the agent:
- *   udpbench send DEST PORT SIZE COUNT
+ *   udpbench send DEST PORT SIZE COUNT [GAP_US]
  *                                    flood COUNT datagrams (IP packets of
- *                                    SIZE bytes) to DEST:PORT.
+ *                                    SIZE bytes) to DEST:PORT, or send one
+ *                                    every GAP_US microseconds.
  *   udpbench sink PORT COUNT IDLE_MS MAX_MS
  *                                    count datagrams until COUNT arrived,
  *                                    IDLE_MS passed without one (after the
@@ -21,6 +22,8 @@
  *                                    COUNT request/response transactions;
  *                                    a request unanswered within TIMEOUT_MS
  *                                    counts as lost and the next one goes.
+ *   udpbench ifstat IFACE            the interface's packet counters and
+ *                                    bytes in flight on its TX queue 0.
  *   udpbench ctl HOST CTLPORT WAIT_MS 'CMD ARGS' [LOCAL ARGV...]
  *                                    connect to an agent (retrying for up to
  *                                    WAIT_MS), run CMD there; when the agent
@@ -150,19 +153,20 @@ static void report_ready(void)
 
 static int cmd_send(int argc, char **argv)
 {
-	long port, size, count, sent = 0, retries = 0;
+	long port, size, count, gap_us = 0, sent = 0, retries = 0;
 	static char buf[MAX_PACKET];
 	struct sockaddr_in sa;
 	int fd;
 
-	if (argc != 4) {
-		fail("usage: send DEST PORT SIZE COUNT.");
+	if (argc != 4 && argc != 5) {
+		fail("usage: send DEST PORT SIZE COUNT [GAP_US].");
 		return 1;
 	}
 	if (make_addr(argv[0], 0, &sa) ||
 	    parse_long("port", argv[1], 1, 65535, &port) ||
 	    parse_long("size", argv[2], UDP_IP_HEADERS + 8, 1500, &size) ||
-	    parse_long("count", argv[3], 1, 100000000, &count))
+	    parse_long("count", argv[3], 1, 100000000, &count) ||
+	    (argc == 5 && parse_long("gap", argv[4], 0, 1000000, &gap_us)))
 		return 1;
 	sa.sin_port = htons((uint16_t)port);
 	fd = udp_socket(-1);
@@ -189,6 +193,8 @@ static int cmd_send(int argc, char **argv)
 			return 1;
 		}
 		sent++;
+		if (gap_us)
+			usleep((useconds_t)gap_us);
 	}
 	close(fd);
 	fprintf(result_out, "result sent=%ld retries=%ld\n", sent, retries);
@@ -200,6 +206,8 @@ static int cmd_sink(int argc, char **argv)
 	long port, count, idle_ms, max_ms, received = 0;
 	long long start, last = 0, bytes = 0;
 	static char buf[MAX_PACKET];
+	/* Sequence numbers seen (send puts one first): which ones are missing. */
+	long seq_min = -1, seq_max = -1, out_of_order = 0;
 	int fd;
 
 	if (argc != 4) {
@@ -233,10 +241,23 @@ static int cmd_sink(int argc, char **argv)
 		received++;
 		bytes += n;
 		last = now_ms();
+		if (n >= 4) {
+			uint32_t seq;
+
+			memcpy(&seq, buf, sizeof(seq));
+			seq = ntohl(seq);
+			if (seq_max >= 0 && (long)seq < seq_max)
+				out_of_order++;
+			if (seq_min < 0 || (long)seq < seq_min)
+				seq_min = seq;
+			if ((long)seq > seq_max)
+				seq_max = seq;
+		}
 	}
 	close(fd);
-	fprintf(result_out, "result received=%ld bytes=%lld\n", received,
-		bytes);
+	fprintf(result_out,
+		"result received=%ld bytes=%lld first_seq=%ld last_seq=%ld out_of_order=%ld\n",
+		received, bytes, seq_min, seq_max, out_of_order);
 	return 0;
 }
 
@@ -515,6 +536,49 @@ static int cmd_ctl(int argc, char **argv)
 	return local_failed;
 }
 
+/* One decimal value from a sysfs file, -1 when it cannot be read. */
+static long long read_counter(const char *path)
+{
+	long long v = -1;
+	FILE *f = fopen(path, "r");
+
+	if (f) {
+		if (fscanf(f, "%lld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+/*
+ * ifstat IFACE: the interface's packet counters and the bytes its first TX
+ * queue handed to the driver that the device has not completed yet (BQL
+ * inflight): a packet stuck in the ring, or behind a stopped queue waiting
+ * for a used-buffer interrupt, shows here.
+ */
+static int cmd_ifstat(int argc, char **argv)
+{
+	static const char *const names[] = { "tx_packets", "rx_packets",
+					     "tx_dropped", "rx_dropped" };
+	char path[256];
+
+	if (argc != 1 || strchr(argv[0], '/')) {
+		fail("usage: ifstat IFACE.");
+		return 1;
+	}
+	fputs("result", result_out);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(path, sizeof(path), "/sys/class/net/%s/statistics/%s",
+			 argv[0], names[i]);
+		fprintf(result_out, " %s=%lld", names[i], read_counter(path));
+	}
+	snprintf(path, sizeof(path),
+		 "/sys/class/net/%s/queues/tx-0/byte_queue_limits/inflight",
+		 argv[0]);
+	fprintf(result_out, " tx_inflight=%lld\n", read_counter(path));
+	return 0;
+}
+
 static int run_command(int argc, char **argv)
 {
 	static const struct {
@@ -523,12 +587,13 @@ static int run_command(int argc, char **argv)
 	} cmds[] = {
 		{ "send", cmd_send }, { "sink", cmd_sink }, { "echo", cmd_echo },
 		{ "rr", cmd_rr },     { "agent", cmd_agent }, { "ctl", cmd_ctl },
+		{ "ifstat", cmd_ifstat },
 	};
 
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(argv[0], cmds[i].name))
 			return cmds[i].fn(argc - 1, argv + 1);
-	fail("unknown command '%s'; use send, sink, echo, rr, agent or ctl.",
+	fail("unknown command '%s'; use send, sink, echo, rr, ifstat, agent or ctl.",
 	     argv[0]);
 	return 1;
 }
@@ -538,7 +603,7 @@ int main(int argc, char **argv)
 	result_out = stdout;
 	signal(SIGPIPE, SIG_IGN);
 	if (argc < 2) {
-		fail("usage: udpbench send|sink|echo|rr|agent|ctl ARGS (see the source header).");
+		fail("usage: udpbench send|sink|echo|rr|ifstat|agent|ctl ARGS (see the source header).");
 		return 1;
 	}
 	return run_command(argc - 1, argv + 1);

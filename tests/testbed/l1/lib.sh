@@ -20,6 +20,14 @@ TB_OUT=/dev/ttyS1
 TB_CTL_PORT=7000
 TB_GUESTS=0
 TB_GUEST_PIDS=
+# tb_measure's patience: a sink stops after TB_SINK_IDLE_MS without a
+# datagram, a request unanswered for TB_RR_TIMEOUT_MS counts as lost, and
+# L1 sends to the guests every TB_RX_GAP_US (0: flood).  Correctness tests
+# raise the first two, so that a late packet on a loaded host is not
+# taken for a lost one, and pace RX below what a TCG guest can take.
+TB_SINK_IDLE_MS=${TB_SINK_IDLE_MS:-2000}
+TB_RR_TIMEOUT_MS=${TB_RR_TIMEOUT_MS:-1000}
+TB_RX_GAP_US=${TB_RX_GAP_US:-0}
 
 tb_emit() {
 	echo "@@ $*" >"$TB_OUT"
@@ -216,6 +224,20 @@ tb_emit_results() {
 	fi
 }
 
+# tb_wait_udp_bound PORT: wait (up to 60 s) until a UDP socket of L1 is
+# bound to PORT.
+tb_wait_udp_bound() {
+	hex=$(printf ':%04X' "$1")
+	t=0
+	while [ $t -lt 600 ]; do
+		awk -v p="$hex" '$2 ~ p "$" { found = 1 } END { exit !found }' /proc/net/udp && return 0
+		sleep 0.1
+		t=$((t + 1))
+	done
+	echo "L1: nothing bound UDP port $1 within 60 s"
+	return 1
+}
+
 # tb_measure CASE WORKLOAD SIZE COUNT MODE: one measurement over all
 # running guests at once.  WORKLOAD is tx (guests flood L1), rx (L1 floods
 # the guests) or rr (guests run request/response against L1).  Only the
@@ -235,7 +257,7 @@ tb_measure() {
 	while [ $i -lt "$n" ]; do
 		case $wl in
 		tx)
-			timeout 300 udpbench sink $((5000 + i)) "$count" 2000 240000 >"/tmp/peer-$i" 2>&1 &
+			timeout 300 udpbench sink $((5000 + i)) "$count" "$TB_SINK_IDLE_MS" 240000 >"/tmp/peer-$i" 2>&1 &
 			peers="$peers $!"
 			;;
 		rr)
@@ -245,20 +267,26 @@ tb_measure() {
 		esac
 		i=$((i + 1))
 	done
-	# Let the L1 side bind its sockets before the window opens.
-	[ -n "$peers" ] && sleep 1
+	# The L1 side's sockets are bound before the window opens: on a loaded
+	# host a sink can take seconds to start, and datagrams that come
+	# before it are refused, not counted.
+	i=0
+	while [ -n "$peers" ] && [ $i -lt "$n" ]; do
+		tb_wait_udp_bound $((5000 + i))
+		i=$((i + 1))
+	done
 	tb_snapshot "$case_" before
 	ctls=
 	i=0
 	while [ $i -lt "$n" ]; do
 		case $wl in
 		tx) cmd="send 10.$net.$i.1 $((5000 + i)) $size $count" ;;
-		rx) cmd="sink 6000 $count 1000 240000" ;;
-		rr) cmd="rr 10.$net.$i.1 $((5000 + i)) $size $count 1000" ;;
+		rx) cmd="sink 6000 $count $TB_SINK_IDLE_MS 240000" ;;
+		rr) cmd="rr 10.$net.$i.1 $((5000 + i)) $size $count $TB_RR_TIMEOUT_MS" ;;
 		esac
 		if [ "$wl" = rx ]; then
 			timeout 300 udpbench ctl 10.$net.$i.2 $TB_CTL_PORT 10000 "$cmd" \
-				udpbench send 10.$net.$i.2 6000 "$size" "$count" >"/tmp/ctl-$i" 2>&1 &
+				udpbench send 10.$net.$i.2 6000 "$size" "$count" "$TB_RX_GAP_US" >"/tmp/ctl-$i" 2>&1 &
 		else
 			timeout 300 udpbench ctl 10.$net.$i.2 $TB_CTL_PORT 10000 "$cmd" >"/tmp/ctl-$i" 2>&1 &
 		fi

@@ -8,6 +8,8 @@
 #   @@ gone tag=T guest=I pid=P exited=0|1
 #   @@ dmesg bad=N                               WARN/BUG/Oops/lockdep lines
 #   @@ dmesgline line=...
+#   @@ vtest tag=T rc=N attach=N|- ms=N out=...  upstream's virtio_test
+#   @@ ifstat tag=T guest=I tx_packets=N ...     the guest's eth0 counters
 
 SW_CTL=/testbed/bin/ioaccel-ctl
 
@@ -112,10 +114,11 @@ sw_measure() {
 sw_fairness() {
 	timeout 300 udpbench echo 5101 30000 >/dev/null 2>&1 &
 	echo_=$!
-	sleep 1
+	tb_wait_udp_bound 5101
 	timeout 120 udpbench ctl 10.0.1.2 $TB_CTL_PORT 10000 "rr 10.0.1.1 5101 64 $2 1000" >/tmp/fair-idle 2>&1
 	timeout 300 udpbench sink 5100 100000000 3000 240000 >/dev/null 2>&1 &
 	sink_=$!
+	tb_wait_udp_bound 5100
 	timeout 300 udpbench ctl 10.0.0.2 $TB_CTL_PORT 10000 "send 10.0.0.1 5100 64 $3" >/tmp/fair-flood 2>&1 &
 	flood_=$!
 	sleep 2
@@ -126,5 +129,49 @@ sw_fairness() {
 	for ph in idle busy; do
 		line=$(grep '^result ' "/tmp/fair-$ph" | tail -n 1)
 		tb_emit "fair tag=$1 phase=$ph ${line#result }"
+	done
+}
+
+# sw_virtio_test TAG ATTACH [ARGS...]: run upstream's virtio_test (a
+# million buffers through /dev/vhost-test) with ARGS.  ATTACH "poll" moves
+# its device to the shared worker on CPU 3 with polling on once it owns it,
+# "-" leaves it on its own worker (the stock path of the patched modules).
+sw_virtio_test() {
+	tag_=$1
+	attach_=$2
+	shift 2
+	t0_=$(cut -d' ' -f1 /proc/uptime)
+	timeout 900 /testbed/bin/virtio_test "$@" >/tmp/vtest.out 2>&1 &
+	vt_=$!
+	arc_=-
+	if [ "$attach_" = poll ]; then
+		# The device exists from VHOST_SET_OWNER on: retry until then.
+		t=0
+		while [ $t -lt 100 ] && kill -0 $vt_ 2>/dev/null; do
+			if "$SW_CTL" attach $vt_ 3 shared on >/tmp/vtest.ctl 2>&1; then
+				arc_=0
+				break
+			fi
+			arc_=$(sed -n 's/.*error=\([A-Z]*\).*/\1/p' /tmp/vtest.ctl)
+			sleep 0.1
+			t=$((t + 1))
+		done
+		sw_threads "vtest-$tag_"
+	fi
+	wait $vt_
+	rc_=$?
+	ms_=$(awk -v a="$t0_" -v b="$(cut -d' ' -f1 /proc/uptime)" 'BEGIN { printf "%d", (b - a) * 1000 }')
+	tb_emit "vtest tag=$tag_ rc=$rc_ attach=$arc_ ms=$ms_ out=$(tail -n 2 /tmp/vtest.out | tr ' \n' ',;')"
+}
+
+# sw_ifstat TAG: every guest's eth0 counters (udpbench ifstat), so that a
+# packet missing in L1 can be told apart: still in the guest's TX queue,
+# dropped by it, or lost on the way.
+sw_ifstat() {
+	i=0
+	while [ $i -lt "$TB_GUESTS" ]; do
+		line=$(timeout 30 udpbench ctl 10.0.$i.2 $TB_CTL_PORT 5000 "ifstat eth0" 2>/dev/null | grep '^result ')
+		tb_emit "ifstat tag=$1 guest=$i ${line#result }"
+		i=$((i + 1))
 	done
 }
