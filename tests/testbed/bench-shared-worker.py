@@ -182,14 +182,8 @@ def main():
     out = os.environ.get("IOACCEL_BENCH_OUT",
                          os.path.join(testbed.TOP, "build", "bench",
                                       "shared-worker.json"))
-    images = testbed.prepare()
-    testbed.svm_exit_names(images.kernel)
-
-    class L1Images:
-        pass
-    img = L1Images()
-    img.kernel = images.kernel
-    img.l1 = tsw.extra_cpio(images)
+    img = tsw.l1_images(testbed.prepare())
+    testbed.svm_exit_names(img.kernel)
     results = []
     fair = []
     for n in guests:

@@ -28,9 +28,7 @@ Environment: IOACCEL_SW_GUESTS (default "1 2 4").
 
 import hashlib
 import os
-import shutil
 import sys
-import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -49,49 +47,43 @@ GUEST_COUNTS = [int(n) for n in
 L1_TIMEOUT = 600 + 300 * sum(GUEST_COUNTS)
 
 
-def extra_cpio(images):
-    """images.l1 with ioaccel-ctl and lib.sh appended (cached by content)."""
-    vhost_test = os.path.join(images.kernel.sets["patched"], "vhost_test.ko")
-    srcs = [os.path.join(SW, "ioaccel-ctl.c"), os.path.join(SW, "lib.sh"),
+def tools():
+    """ioaccel-ctl and virtio_test, built static (cached by content)."""
+    srcs = [os.path.join(SW, "ioaccel-ctl.c"),
             os.path.join(SW, "build-virtio-test"),
             os.path.join(SW, "compat.h"),
             os.path.join(TOP, "libvirt-driver", "lib", "control.c"),
-            os.path.join(TOP, "libvirt-driver", "lib", "control.h"),
-            images.l1, vhost_test]
-    h = hashlib.sha256(b"shared-worker extra 2")
-    h.update(images.kernel.release.encode())
+            os.path.join(TOP, "libvirt-driver", "lib", "control.h")]
+    h = hashlib.sha256(b"shared-worker tools 1")
     testbed._hash_files(h, srcs)
-    d = os.path.join(testbed.testbed_dir(), "shared-worker", h.hexdigest()[:16])
-    out = os.path.join(d, "l1.cpio")
-    if os.path.exists(out):
-        return out
-    os.makedirs(d, exist_ok=True)
-    work = tempfile.mkdtemp(prefix="extra.", dir=d)
-    try:
-        root = os.path.join(work, "root")
-        os.makedirs(os.path.join(root, "testbed", "bin"))
+    d = os.path.join(testbed.testbed_dir(), "shared-worker",
+                     "tools-" + h.hexdigest()[:16])
+    if not os.path.exists(os.path.join(d, ".done")):
+        os.makedirs(d, exist_ok=True)
         testbed._run(["gcc", "-std=c11", "-D_GNU_SOURCE", "-O2", "-Wall",
                       "-Wextra", "-Werror", "-static", "-I" + TOP,
                       "-I" + os.path.join(TOP, "libvirt-driver", "lib"),
-                      "-o", os.path.join(root, "testbed", "bin", "ioaccel-ctl"),
+                      "-o", os.path.join(d, "ioaccel-ctl"),
                       os.path.join(SW, "ioaccel-ctl.c"),
                       os.path.join(TOP, "libvirt-driver", "lib", "control.c")],
                      "building ioaccel-ctl (gcc -static)")
-        shutil.copy(os.path.join(SW, "lib.sh"),
-                    os.path.join(root, "testbed", "shared-worker.sh"))
         testbed._run([os.path.join(SW, "build-virtio-test"),
-                      os.path.join(root, "testbed", "bin", "virtio_test")],
+                      os.path.join(d, "virtio_test")],
                      "building tools/virtio/virtio_test")
-        shutil.copy(vhost_test, os.path.join(root, "testbed"))
-        testbed._write_cpio(root, os.path.join(work, "extra.cpio"))
-        with open(os.path.join(work, "l1.cpio"), "wb") as f:
-            for part in (images.l1, os.path.join(work, "extra.cpio")):
-                with open(part, "rb") as p:
-                    shutil.copyfileobj(p, f)
-        os.replace(os.path.join(work, "l1.cpio"), out)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    return out
+        open(os.path.join(d, ".done"), "w").close()
+    return d
+
+
+def l1_images(images):
+    """images with the shared-worker tools, lib.sh and vhost_test.ko in L1."""
+    d = tools()
+    return testbed.extend_l1(images, "shared-worker", {
+        "/testbed/bin/ioaccel-ctl": os.path.join(d, "ioaccel-ctl"),
+        "/testbed/bin/virtio_test": os.path.join(d, "virtio_test"),
+        "/testbed/shared-worker.sh": os.path.join(SW, "lib.sh"),
+        "/testbed/vhost_test.ko": os.path.join(images.kernel.sets["patched"],
+                                               "vhost_test.ko"),
+    })
 
 
 def plan():
@@ -195,20 +187,13 @@ def per_guest(run, case):
 def main():
     tap = testbed.Tap(6 + 7 * len(GUEST_COUNTS) + 11)
     try:
-        images = testbed.prepare()
-        l1 = extra_cpio(images)
+        img = l1_images(testbed.prepare())
     except testbed.TestbedError as e:
         tap.result(False, "the testbed images are built", str(e))
         tap.skip_rest("skipped: no testbed images")
         return 1
     tap.result(True, "the testbed images are built (kernel %s)" %
-               images.kernel.release)
-
-    class L1Images:
-        pass
-    img = L1Images()
-    img.kernel = images.kernel
-    img.l1 = l1
+               img.kernel.release)
     run = testbed.run_l1(img, "shared-worker", plan(), L1_TIMEOUT)
     tap.logs = run.logs()
 

@@ -70,9 +70,11 @@ class Tap:
         self.logs = ""
         print("1..%d" % plan, flush=True)
 
-    def result(self, ok, desc, diag=""):
+    def result(self, ok, desc, diag="", skip=None):
+        """@skip: why the point could not be checked (TAP SKIP)."""
         self.n += 1
-        print("%s %d - %s" % ("ok" if ok else "not ok", self.n, desc))
+        print("%s %d - %s%s" % ("ok" if ok else "not ok", self.n, desc,
+                                " # SKIP " + skip if skip else ""))
         if not ok:
             self.failed += 1
             for line in diag.splitlines():
@@ -328,6 +330,45 @@ class Images:
 def prepare():
     """Fetch and build everything; return the Images."""
     return Images(Kernel())
+
+
+class ExtendedImages:
+    """Images whose L1 initramfs has a test's own files appended."""
+
+    def __init__(self, kernel, l1):
+        self.kernel = kernel
+        self.l1 = l1
+
+
+def extend_l1(images, name, files):
+    """images with L1's initramfs extended by files ({path in L1: host
+    path}, in a second cpio appended to it; the kernel unpacks both),
+    cached by content under build/testbed/NAME/HASH/l1.cpio."""
+    h = hashlib.sha256(b"extend_l1 1")
+    for dst in sorted(files):
+        h.update(dst.encode())
+        _hash_files(h, [files[dst]])
+    _hash_files(h, [images.l1])
+    d = os.path.join(testbed_dir(), name, h.hexdigest()[:16])
+    out = os.path.join(d, "l1.cpio")
+    if not os.path.exists(out):
+        os.makedirs(d, exist_ok=True)
+        work = tempfile.mkdtemp(prefix="extra.", dir=d)
+        try:
+            root = os.path.join(work, "root")
+            for dst, src in files.items():
+                path = os.path.join(root, dst.lstrip("/"))
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                shutil.copy2(src, path)
+            _write_cpio(root, os.path.join(work, "extra.cpio"))
+            with open(os.path.join(work, "l1.cpio"), "wb") as f:
+                for part in (images.l1, os.path.join(work, "extra.cpio")):
+                    with open(part, "rb") as p:
+                        shutil.copyfileobj(p, f)
+            os.replace(os.path.join(work, "l1.cpio"), out)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    return ExtendedImages(images.kernel, out)
 
 
 # ---------------------------------------------------------------- L1 runs

@@ -26,12 +26,9 @@ Environment: IOACCEL_KVM_FUZZ (hypercalls in the fuzz loop, default 100000,
 about 10 s).
 """
 
-import hashlib
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
@@ -113,61 +110,6 @@ def patched_qemu():
     return files
 
 
-def with_files(images, files):
-    """images with L1's initramfs extended by files ({path in L1: host
-    path}, a second cpio appended; the kernel unpacks both), cached by
-    content under build/testbed/kvm-ioaccel/HASH/l1.cpio."""
-    h = hashlib.sha256(b"kvm-ioaccel extra 2")
-    for dst in sorted(files):
-        h.update(dst.encode())
-        testbed._hash_files(h, [files[dst]])
-    testbed._hash_files(h, [images.l1])
-    d = os.path.join(testbed.testbed_dir(), "kvm-ioaccel", h.hexdigest()[:16])
-    out = os.path.join(d, "l1.cpio")
-    if not os.path.exists(out):
-        os.makedirs(d, exist_ok=True)
-        work = tempfile.mkdtemp(prefix="extra.", dir=d)
-        try:
-            root = os.path.join(work, "root")
-            for dst, src in files.items():
-                path = os.path.join(root, dst.lstrip("/"))
-                os.makedirs(os.path.dirname(path), exist_ok=True)
-                shutil.copy2(src, path)
-            testbed._write_cpio(root, os.path.join(work, "extra.cpio"))
-            with open(os.path.join(work, "l1.cpio"), "wb") as f:
-                for part in (images.l1, os.path.join(work, "extra.cpio")):
-                    with open(part, "rb") as p:
-                        shutil.copyfileobj(p, f)
-            os.replace(os.path.join(work, "l1.cpio"), out)
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
-
-    class L1Images:
-        kernel = images.kernel
-        l1 = out
-    return L1Images()
-
-
-class Tap:
-    def __init__(self, plan):
-        self.n = 0
-        self.failed = 0
-        self.logs = ""
-        print("1..%d" % plan, flush=True)
-
-    def result(self, ok, desc, diag="", skip=None):
-        self.n += 1
-        print("%s %d - %s%s" % ("ok" if ok else "not ok", self.n, desc,
-                                " # SKIP " + skip if skip else ""))
-        if not ok:
-            self.failed += 1
-            for line in diag.splitlines():
-                print("# " + line)
-            if self.logs:
-                print("# logs: " + self.logs)
-        sys.stdout.flush()
-
-
 def phase_results(tap, run, phase):
     """The program's own results of a phase, then its completion and the
     kernel log."""
@@ -213,7 +155,7 @@ def qemu_results(tap, run, phase, have_qemu):
 
 
 def main():
-    tap = Tap(2 + EXPECTED["on"] + 2 + 2 + 1 + EXPECTED["off"] + 2 + 1 + 1)
+    tap = testbed.Tap(2 + EXPECTED["on"] + 2 + 2 + 1 + EXPECTED["off"] + 2 + 1 + 1)
     try:
         images = testbed.prepare()
         built = subprocess.run([os.path.join(HERE, "build-selftest"),
@@ -225,7 +167,7 @@ def main():
         files = patched_qemu()
         have_qemu = bool(files)
         files["/testbed/bin/ioaccel_test"] = binary
-        images = with_files(images, files)
+        images = testbed.extend_l1(images, "kvm-ioaccel", files)
     except (testbed.TestbedError, IndexError) as e:
         tap.result(False, "the testbed images and ioaccel_test are built",
                    str(e))
