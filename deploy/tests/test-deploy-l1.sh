@@ -220,8 +220,9 @@ else
 fi
 
 # 11-16: the host it made.
-check "libvirtd runs QEMU 10.0 from bookworm-backports" \
-	'systemctl is-active -q libvirtd && virsh -c qemu:///system version | grep -q "hypervisor: QEMU 10\.0"'
+# libvirtd leaves after 120 s idle; its socket starts it again.
+check "libvirtd's socket listens; libvirtd runs QEMU 10.0 from bookworm-backports" \
+	'systemctl is-active -q libvirtd.socket && virsh -c qemu:///system version | grep -q "hypervisor: QEMU 10\.0"'
 check "DKMS installed the ioaccel modules; kvm, kvm_amd, vhost_net are those" \
 	'dkms status -m ioaccel | grep -q ": installed" && for m in kvm kvm_amd vhost vhost_net; do modinfo -F ioaccel $m | grep -q . && grep -q O /sys/module/$m/taint || { echo "$m: $(modinfo -n $m)"; exit 1; }; done && grep -qx vhost_net /etc/modules-load.d/ioaccel.conf && grep -qx "options kvm_amd nested=1" /etc/modprobe.d/ioaccel.conf'
 check "ioaccel.conf has one I/O core per NUMA node (1,3); irqbalance bans them" \
