@@ -266,7 +266,8 @@ def main():
                 "per guest (sent, received, status): %s\n%s" % (
                     res, "\n".join(
                         "%s" % r for r in run.find("res", case="n%d-%s" % (n, wl)) +
-                        run.find("ifstat", tag="n%d-%s" % (n, wl)))),
+                        run.find("ifstat", tag="n%d-%s" % (n, wl)) +
+                        run.find("l1stat", tag="n%d-%s" % (n, wl)))),
                 todo=TX_LOSS_N4 if wl == "tx" and n >= 4 else None)
         res = per_guest(run, "n%d-rx" % n)
         ref = per_guest(run, "n%d-stockrx" % n)

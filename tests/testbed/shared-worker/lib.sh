@@ -10,6 +10,7 @@
 #   @@ dmesgline line=...
 #   @@ vtest tag=T rc=N attach=N|- ms=N out=...  upstream's virtio_test
 #   @@ ifstat tag=T guest=I tx_packets=N ...     the guest's eth0 counters
+#   @@ l1stat tag=T name=value ...               L1's tap and IP/UDP drops
 
 SW_CTL=/testbed/bin/ioaccel-ctl
 
@@ -172,6 +173,13 @@ sw_ifstat() {
 	while [ $i -lt "$TB_GUESTS" ]; do
 		line=$(timeout 30 udpbench ctl 10.0.$i.2 $TB_CTL_PORT 5000 "ifstat eth0" 2>/dev/null | grep '^result ')
 		tb_emit "ifstat tag=$1 guest=$i ${line#result }"
+		t=/sys/class/net/tap$i.0/statistics
+		tb_emit "l1stat tag=$1 guest=$i tap_rx_packets=$(cat $t/rx_packets) tap_rx_dropped=$(cat $t/rx_dropped) tap_rx_errors=$(cat $t/rx_errors) tap_rx_frame_errors=$(cat $t/rx_frame_errors)"
 		i=$((i + 1))
 	done
+	# The named counters of /proc/net/snmp's Ip: and Udp: lines.
+	awk '$1 == "Ip:" || $1 == "Udp:" {
+		if (!(($1) in hdr)) { for (i = 2; i <= NF; i++) h[$1, i] = $i; hdr[$1] = 1; next }
+		for (i = 2; i <= NF; i++) if (h[$1, i] ~ /Discards|Errors|NoPorts|InDatagrams|InReceives/) out = out " " tolower(substr($1, 1, length($1) - 1)) "_" h[$1, i] "=" $i
+	} END { print out }' /proc/net/snmp | { read -r l; tb_emit "l1stat tag=$1 guest=- $l"; }
 }
