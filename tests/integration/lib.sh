@@ -144,3 +144,14 @@ print($1)"
 }
 
 running() { [ "$($VIRSH domstate "$1" 2>/dev/null)" = running ]; }
+
+# eventually CMD...: CMD succeeds within 30 s.  libvirtd answers before its
+# reconnect threads have run the hook for every domain.
+eventually() {
+	i=0
+	until "$@"; do
+		i=$((i + 1))
+		[ $i -gt 300 ] && return 1
+		sleep 0.1
+	done
+}
