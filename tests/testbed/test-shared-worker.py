@@ -107,11 +107,11 @@ if tb_load_modules patched; then
 	tb_emit "swmode mode=$MODE poll=$POLL"
 	if insmod /testbed/vhost_test.ko; then
 		sw_virtio_test own -
-		sw_virtio_test shared poll
-		sw_virtio_test shared-reset poll --reset
+		sw_virtio_test shared {core}
+		sw_virtio_test shared-reset {core} --reset
 		sw_rmmod vtest vhost_test
 	fi
-"""]
+""".format(core=IO_CORE)]
     for n in GUEST_COUNTS:
         lines.append("""
 	if tb_start_guests {n} $MODE; then

@@ -133,10 +133,10 @@ sw_fairness() {
 	done
 }
 
-# sw_virtio_test TAG ATTACH [ARGS...]: run upstream's virtio_test (a
-# million buffers through /dev/vhost-test) with ARGS.  ATTACH "poll" moves
-# its device to the shared worker on CPU 3 with polling on once it owns it,
-# "-" leaves it on its own worker (the stock path of the patched modules).
+# sw_virtio_test TAG CPU [ARGS...]: run upstream's virtio_test (a million
+# buffers through /dev/vhost-test) with ARGS.  Once it owns its device, the
+# device moves to the shared worker on CPU with polling on; CPU "-" leaves
+# it on its own worker (the stock path of the patched modules).
 sw_virtio_test() {
 	tag_=$1
 	attach_=$2
@@ -145,11 +145,11 @@ sw_virtio_test() {
 	timeout 900 /testbed/bin/virtio_test "$@" >/tmp/vtest.out 2>&1 &
 	vt_=$!
 	arc_=-
-	if [ "$attach_" = poll ]; then
+	if [ "$attach_" != - ]; then
 		# The device exists from VHOST_SET_OWNER on: retry until then.
 		t=0
 		while [ $t -lt 100 ] && kill -0 $vt_ 2>/dev/null; do
-			if "$SW_CTL" attach $vt_ 3 shared on >/tmp/vtest.ctl 2>&1; then
+			if "$SW_CTL" attach $vt_ "$attach_" shared on >/tmp/vtest.ctl 2>&1; then
 				arc_=0
 				break
 			fi
