@@ -186,6 +186,7 @@ def main():
     testbed.svm_exit_names(img.kernel)
     results = []
     fair = []
+    flood = []
     for n in guests:
         plan = plan_for(n, repeats, packets, transactions)
         run = testbed.run_l1(img, "bench-shared-worker-n%d" % n, plan,
@@ -202,6 +203,10 @@ def main():
             fair.append({"class": f["tag"], "phase": f["phase"],
                          "transactions": rcv,
                          "rtt_ms": float(f["ms"]) / rcv if rcv else None})
+        for f in run.find("fairflood"):
+            rcv, ms = int(f["received"]), int(f["ms"])
+            flood.append({"class": f["tag"], "received": rcv,
+                          "pps": rcv * 1000.0 / ms if ms else None})
         print("# N=%d: logs in %s" % (n, run.logdir), flush=True)
     records = summarize(results)
     print_table(records)
@@ -214,9 +219,14 @@ def main():
                   "%.1f" % f["rtt_ms"] if f["rtt_ms"] else "-",
                   "" if f["phase"] == "idle" else
                   " (%s x alone)" % ratio(f["rtt_ms"], idle.get(f["class"]))))
+    for f in flood:
+        print("# fairness (N=2, shared worker, polling): guest 1 %s class, "
+              "guest 0's flood meanwhile: %d of %d datagrams, %s pkt/s" % (
+                  f["class"], f["received"], FAIR_FLOOD,
+                  "%.0f" % f["pps"] if f["pps"] else "-"))
     os.makedirs(os.path.dirname(out), exist_ok=True)
     with open(out, "w") as f:
-        json.dump({"cases": records, "fairness": fair}, f, indent=1,
+        json.dump({"cases": records, "fairness": fair, "flood": flood}, f, indent=1,
                   sort_keys=True)
     print("# wrote " + out)
     return 0 if records else 1

@@ -117,8 +117,10 @@ if tb_load_modules patched; then
 	if tb_start_guests {n} $MODE; then
 		sw_attach_all {core} shared $POLL 0 {idle}
 		sw_threads n{n}-attached
+		sw_drops_start
 		tb_measure n{n}-tx tx 64 {packets} $MODE
 		sw_ifstat n{n}-tx
+		sw_drops n{n}-tx
 		tb_measure n{n}-rx rx 64 {packets} $MODE
 		tb_measure n{n}-rr rr 64 {transactions} $MODE
 		sw_kstats n{n}
@@ -274,7 +276,8 @@ def main():
                     res, "\n".join(
                         "%s" % r for r in run.find("res", case="n%d-%s" % (n, wl)) +
                         run.find("ifstat", tag="n%d-%s" % (n, wl)) +
-                        run.find("l1stat", tag="n%d-%s" % (n, wl)))),
+                        run.find("l1stat", tag="n%d-%s" % (n, wl)) +
+                        run.find("l1drop", tag="n%d-%s" % (n, wl)))),
                 todo=TX_LOSS_N4 if wl == "tx" and n >= 4 else None)
         res = per_guest(run, "n%d-rx" % n)
         ref = per_guest(run, "n%d-stockrx" % n)

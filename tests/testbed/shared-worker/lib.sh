@@ -11,6 +11,7 @@
 #   @@ vtest tag=T rc=N attach=N|- ms=N out=...  upstream's virtio_test
 #   @@ ifstat tag=T guest=I tx_packets=N ...     the guest's eth0 counters
 #   @@ l1stat tag=T name=value ...               L1's tap and IP/UDP drops
+#   @@ l1drop tag=T reason=N count=N where=SYM   L1's freed skbs by drop reason
 
 SW_CTL=/testbed/bin/ioaccel-ctl
 
@@ -112,25 +113,33 @@ sw_measure() {
 # sw_fairness TAG COUNT FLOOD: COUNT round trips of guest 1 (net 0) alone,
 # then while guest 0 sends FLOOD 64 B datagrams to L1 (same shared worker).
 #   @@ fair tag=T phase=idle|busy sent=N received=N lost=N ms=M (rr totals)
+#   @@ fairflood tag=T received=N ms=M   guest 0's flood: datagrams L1 got,
+#                                        and how long the flood took
 sw_fairness() {
 	timeout 300 udpbench echo 5101 30000 >/dev/null 2>&1 &
 	echo_=$!
 	tb_wait_udp_bound 5101
 	timeout 120 udpbench ctl 10.0.1.2 $TB_CTL_PORT 10000 "rr 10.0.1.1 5101 64 $2 1000" >/tmp/fair-idle 2>&1
-	timeout 300 udpbench sink 5100 100000000 3000 240000 >/dev/null 2>&1 &
+	timeout 300 udpbench sink 5100 "$3" 3000 240000 >/tmp/fair-sink 2>&1 &
 	sink_=$!
 	tb_wait_udp_bound 5100
+	t0_=$(cut -d' ' -f1 /proc/uptime)
 	timeout 300 udpbench ctl 10.0.0.2 $TB_CTL_PORT 10000 "send 10.0.0.1 5100 64 $3" >/tmp/fair-flood 2>&1 &
 	flood_=$!
 	sleep 2
 	timeout 120 udpbench ctl 10.0.1.2 $TB_CTL_PORT 10000 "rr 10.0.1.1 5101 64 $2 1000" >/tmp/fair-busy 2>&1
 	wait "$flood_"
-	kill "$sink_" "$echo_" 2>/dev/null
-	wait "$sink_" "$echo_" 2>/dev/null
+	t1_=$(cut -d' ' -f1 /proc/uptime)
+	# The sink ends once the flood has all arrived or 3 s after the last.
+	wait "$sink_"
+	kill "$echo_" 2>/dev/null
+	wait "$echo_" 2>/dev/null
 	for ph in idle busy; do
 		line=$(grep '^result ' "/tmp/fair-$ph" | tail -n 1)
 		tb_emit "fair tag=$1 phase=$ph ${line#result }"
 	done
+	rcv_=$(sed -n 's/^result received=\([0-9]*\).*/\1/p' /tmp/fair-sink)
+	tb_emit "fairflood tag=$1 received=${rcv_:-0} ms=$(awk -v a="$t0_" -v b="$t1_" 'BEGIN { printf "%d", (b - a) * 1000 }')"
 }
 
 # sw_virtio_test TAG CPU [ARGS...]: run upstream's virtio_test (a million
@@ -163,6 +172,24 @@ sw_virtio_test() {
 	rc_=$?
 	ms_=$(awk -v a="$t0_" -v b="$(cut -d' ' -f1 /proc/uptime)" 'BEGIN { printf "%d", (b - a) * 1000 }')
 	tb_emit "vtest tag=$tag_ rc=$rc_ attach=$arc_ ms=$ms_ out=$(tail -n 2 /tmp/vtest.out | tr ' \n' ',;')"
+}
+
+# sw_drops_start / sw_drops TAG: every skb L1 frees as dropped
+# (skb:kfree_skb), counted by drop reason (enum skb_drop_reason) and
+# place, between the two calls: tells where a packet that vhost-net
+# completed but no socket received went.
+SW_DROP_EV=/sys/kernel/tracing/events/skb/kfree_skb
+SW_DROP_HIST='hist:keys=reason,location.sym-offset:sort=hitcount:size=256'
+sw_drops_start() {
+	[ -e $SW_DROP_EV/trigger ] && echo "$SW_DROP_HIST" >$SW_DROP_EV/trigger
+}
+sw_drops() {
+	[ -e $SW_DROP_EV/hist ] || return 0
+	sed -n 's/^{ *reason: *\([0-9]*\), *location: *\[[0-9a-f]*\] *\([^ }]*\) *} *hitcount: *\([0-9]*\).*/\1 \2 \3/p' \
+		$SW_DROP_EV/hist | while read -r r w c; do
+		tb_emit "l1drop tag=$1 reason=$r count=$c where=$w"
+	done
+	echo "!$SW_DROP_HIST" >$SW_DROP_EV/trigger
 }
 
 # sw_ifstat TAG: every guest's eth0 counters (udpbench ifstat), so that a
