@@ -9,6 +9,12 @@
  *                                 through /dev/ioaccel, enable and disable
  *                                 per vCPU, revoke, page registration,
  *                                 and a bounded fuzz loop
+ *   ioaccel_test eli              exitless interrupt delivery (kernel patch
+ *                                 0008): shadow IDT registration, delivery
+ *                                 with no injection, host interrupts and
+ *                                 IPIs during exitless runs, a guest that
+ *                                 keeps IF=0, disable and revoke
+ *   ioaccel_test elioff           kvm_amd.ioaccel_eli=N: not offered
  *   ioaccel_test off              kvm.ioaccel=N: stock behaviour
  *
  * Prints TAP result lines ("ok - ..." / "not ok - ...", unnumbered) and a
@@ -17,7 +23,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/membarrier.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +35,7 @@
 #include "test_util.h"
 #include "kvm_util.h"
 #include "processor.h"
+#include "apic.h"
 
 #include "control.h"	/* libvirt-driver/lib: the /dev/ioaccel contract */
 
@@ -40,10 +49,14 @@
 #define HC_ENABLE		(HC_BASE + 1)
 #define HC_DISABLE		(HC_BASE + 2)
 #define HC_REGISTER_PAGE	(HC_BASE + 3)
+#define HC_SET_SHADOW_IDT	(HC_BASE + 4)
 #define Q_VERSION		0
 #define Q_HOST			1
 #define Q_GRANTED		2
 #define Q_ENABLED		3
+#define Q_ELI_VECTOR		4
+#define ELI_VECTOR		0xf1
+#define SHADOW_IDT_LIMIT	0xfff
 #define F_DELIVERY		0x1ULL
 #define F_EOI			0x2ULL
 #define F_POSTED_PV		0x4ULL
@@ -55,7 +68,8 @@
 #define E_EOPNOTSUPP		((uint64_t)-95)
 
 /* What the guest does next; written by the host before each run. */
-enum { OP_HYPERCALL, OP_CPUID, OP_FUZZ };
+enum { OP_HYPERCALL, OP_CPUID, OP_FUZZ, OP_ELI_SETUP, OP_ELI_WAIT,
+       OP_ELI_SPIN, OP_SIDT };
 static struct guest_request {
 	uint64_t op, nr, a0, a1, a2, a3;
 } req;
@@ -96,7 +110,7 @@ static uint64_t guest_fuzz(uint64_t count, uint64_t seed)
 			nr = HC_BASE + xorshift(&seed) % 0x200;
 			break;
 		default:
-			nr = HC_BASE + xorshift(&seed) % 4;
+			nr = HC_BASE + xorshift(&seed) % 5;
 			break;
 		}
 		if (nr == KVM_HC_SEND_IPI || nr == KVM_HC_KICK_CPU)
@@ -110,12 +124,79 @@ static uint64_t guest_fuzz(uint64_t count, uint64_t seed)
 	return ok;
 }
 
+/*
+ * Exitless delivery, the guest's side: a shadow IDT made from its own IDT
+ * with every vector from 32 up not present (type kept: an interrupt gate
+ * with P=0 raises #NP) except the notification vector, whose handler counts
+ * and writes the x2APIC EOI (trapped, as long as exitless EOI is off).
+ */
+static uint64_t shadow_idt[512] __aligned(4096);
+static volatile uint64_t eli_count, eli_stop, eli_spins;
+static struct desc_ptr eli_sidt;
+
+static void guest_eli_handler(struct ex_regs *regs)
+{
+	eli_count++;
+	x2apic_write_reg(APIC_EOI, 0);
+}
+
+static uint64_t guest_eli_setup(void)
+{
+	struct desc_ptr idt = get_idt();
+	const uint64_t *own = (const uint64_t *)idt.address;
+	int v;
+
+	x2apic_enable();
+	for (v = 0; v < 256; v++) {
+		shadow_idt[2 * v] = own[2 * v];
+		shadow_idt[2 * v + 1] = own[2 * v + 1];
+		if (v >= 32 && v != ELI_VECTOR)
+			shadow_idt[2 * v] &= ~(1ULL << 47);
+	}
+	return (uint64_t)shadow_idt;
+}
+
+/* Wait with IF=1 until @n notifications have arrived (or the host stops). */
+static uint64_t guest_eli_wait(uint64_t n)
+{
+	asm volatile("sti" ::: "memory");
+	/* No PAUSE: the pause filter would exit. */
+	while (eli_count < n && !eli_stop)
+		eli_spins++;
+	asm volatile("cli" ::: "memory");
+	return eli_count;
+}
+
+/* Spin with IF=@if_on until the host says stop. */
+static uint64_t guest_eli_spin(uint64_t if_on)
+{
+	if (if_on)
+		asm volatile("sti" ::: "memory");
+	while (!eli_stop)
+		eli_spins++;
+	asm volatile("cli" ::: "memory");
+	return eli_spins;
+}
+
 static void guest_code(void)
 {
 	uint32_t eax, ebx, ecx, edx;
 
 	for (;;) {
 		switch (READ_ONCE(req.op)) {
+		case OP_ELI_SETUP:
+			GUEST_SYNC(guest_eli_setup());
+			break;
+		case OP_ELI_WAIT:
+			GUEST_SYNC(guest_eli_wait(req.a0));
+			break;
+		case OP_ELI_SPIN:
+			GUEST_SYNC(guest_eli_spin(req.a0));
+			break;
+		case OP_SIDT:
+			eli_sidt = get_idt();
+			GUEST_SYNC(eli_sidt.address);
+			break;
 		case OP_CPUID:
 			cpuid(0x40000001, &eax, &ebx, &ecx, &edx);
 			GUEST_SYNC(eax);
@@ -238,9 +319,9 @@ static void test_discovery(struct kvm_vcpu *vcpu)
 	      "discovery: QUERY(host) returns 0x%llx", F_ALL);
 	check(query(vcpu, Q_GRANTED) == 0 && query(vcpu, Q_ENABLED) == 0,
 	      "discovery: a new VM has nothing granted and nothing enabled");
-	check(query(vcpu, 4) == E_EINVAL && hc(vcpu, HC_QUERY, 0, 1, 0, 0) == E_EINVAL,
+	check(query(vcpu, 5) == E_EINVAL && hc(vcpu, HC_QUERY, 0, 1, 0, 0) == E_EINVAL,
 	      "discovery: QUERY of an unknown selector or with a non-zero a1 returns -KVM_EINVAL");
-	check(hc(vcpu, HC_BASE + 4, 0, 0, 0, 0) == E_ENOSYS &&
+	check(hc(vcpu, HC_BASE + 5, 0, 0, 0, 0) == E_ENOSYS &&
 	      hc(vcpu, HC_BASE + 0xff, 0, 0, 0, 0) == E_ENOSYS,
 	      "discovery: undefined numbers of the range return -KVM_ENOSYS");
 }
@@ -351,6 +432,269 @@ static void test_fuzz(struct kvm_vcpu *vcpu, uint64_t count)
 	      "fuzz: the VM is usable afterwards (QUERY, DISABLE answer as specified)");
 }
 
+/* Exitless delivery, the host's side. */
+
+/* A per-VM KVM statistic (debugfs PID-VMFD/NAME), 0 if absent. */
+static long long vm_stat(struct kvm_vm *vm, const char *name)
+{
+	long long v = vm_debugfs(vm, name);
+
+	return v < 0 ? 0 : v;
+}
+
+static const char *const eli_stats[] = {
+	"exits", "irq_exits", "irq_injections", "ioaccel_eli_entries",
+	"ioaccel_eli_delivered", "ioaccel_eli_bounced", "ioaccel_eli_kicks",
+	"ioaccel_eli_fallbacks", "ioaccel_eli_swallowed",
+};
+enum { S_EXITS, S_IRQ_EXITS, S_INJ, S_ENTRIES, S_DELIVERED, S_BOUNCED,
+       S_KICKS, S_FALLBACKS, S_SWALLOWED, S_N };
+
+static void eli_snap(struct kvm_vm *vm, long long *v)
+{
+	int i;
+
+	for (i = 0; i < S_N; i++)
+		v[i] = vm_stat(vm, eli_stats[i]);
+}
+
+static void eli_delta(struct kvm_vm *vm, const long long *before, long long *d,
+		      const char *what)
+{
+	int i;
+
+	printf("# %s:", what);
+	for (i = 0; i < S_N; i++) {
+		d[i] = vm_stat(vm, eli_stats[i]) - before[i];
+		printf(" %s=%lld", eli_stats[i], d[i]);
+	}
+	printf("\n");
+}
+
+/* Interrupts of this kind (a /proc/interrupts row, "LOC:") on @cpu. */
+static long long proc_interrupts(const char *row, int cpu)
+{
+	char line[4096], *p, *end;
+	long long v = -1;
+	FILE *f = fopen("/proc/interrupts", "r");
+	int col = 0, target = -1;
+
+	if (!f)
+		return -1;
+	if (fgets(line, sizeof(line), f)) {
+		/* The header names the CPUs: find @cpu's column. */
+		for (p = strtok(line, " \n"); p; p = strtok(NULL, " \n"), col++)
+			if (!strncmp(p, "CPU", 3) && atoi(p + 3) == cpu)
+				target = col;
+	}
+	while (target >= 0 && fgets(line, sizeof(line), f)) {
+		p = line + strspn(line, " ");
+		if (strncmp(p, row, strlen(row)))
+			continue;
+		p += strlen(row);
+		for (col = 0; col <= target; col++) {
+			v = strtoll(p, &end, 10);
+			p = end;
+		}
+		break;
+	}
+	fclose(f);
+	return v;
+}
+
+struct eli_run {
+	struct kvm_vcpu *vcpu;
+	uint64_t op, a0, result;
+	pthread_t thread;
+};
+
+static void *eli_vcpu_thread(void *arg)
+{
+	struct eli_run *r = arg;
+
+	kvm_pin_this_task_to_pcpu(1);
+	r->result = guest_run(r->vcpu, r->op, 0, r->a0, 0, 0, 0);
+	return NULL;
+}
+
+static void eli_start(struct eli_run *r, struct kvm_vcpu *vcpu, uint64_t op,
+		      uint64_t a0)
+{
+	*r = (struct eli_run){ .vcpu = vcpu, .op = op, .a0 = a0 };
+	pthread_create(&r->thread, NULL, eli_vcpu_thread, r);
+}
+
+static void notify(struct kvm_vm *vm)
+{
+	char path[256];
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/kvm/%d-%d/vcpu0/ioaccel_eli_notify",
+		 getpid(), vm->fd);
+	fd = open(path, O_WRONLY);
+	TEST_ASSERT(fd >= 0, "open %s: %s", path, strerror(errno));
+	TEST_ASSERT(write(fd, "1", 1) == 1, "write %s: %s", path, strerror(errno));
+	close(fd);
+}
+
+/* Send @n notifications one at a time; how many the guest counted. */
+static uint64_t eli_notify_n(struct kvm_vm *vm, volatile uint64_t *count,
+			     uint64_t n)
+{
+	uint64_t first = *count, i;
+	int ms;
+
+	for (i = 0; i < n; i++) {
+		notify(vm);
+		for (ms = 0; ms < 10000 && *count < first + i + 1; ms++)
+			usleep(1000);
+	}
+	return *count - first;
+}
+
+static void test_eli(struct kvm_vm *vm, struct kvm_vcpu *vcpu)
+{
+	volatile uint64_t *count = addr_gva2hva(vm, (vm_vaddr_t)&eli_count);
+	volatile uint64_t *stop = addr_gva2hva(vm, (vm_vaddr_t)&eli_stop);
+	long long before[S_N], d[S_N], loc0, cal0, loc, cal;
+	struct desc_ptr idt0;
+	struct eli_run r;
+	uint64_t shadow, got, n = 20, ipis = 0;
+	int i;
+
+	vm_install_exception_handler(vm, ELI_VECTOR, guest_eli_handler);
+	shadow = guest_run(vcpu, OP_ELI_SETUP, 0, 0, 0, 0, 0);
+	guest_run(vcpu, OP_SIDT, 0, 0, 0, 0, 0);
+	sync_global_from_guest(vm, eli_sidt);
+	idt0 = eli_sidt;
+
+	check(query(vcpu, Q_ELI_VECTOR) == ELI_VECTOR,
+	      "eli: QUERY(eli vector) returns the notification vector 0x%x", ELI_VECTOR);
+	check(hc(vcpu, HC_SET_SHADOW_IDT, shadow, SHADOW_IDT_LIMIT, 0, 0) == E_EPERM,
+	      "eli: SET_SHADOW_IDT without the delivery grant returns -KVM_EPERM");
+	grant(getpid(), F_DELIVERY);
+	check(hc(vcpu, HC_SET_SHADOW_IDT, shadow, 0x7ff, 0, 0) == E_EINVAL &&
+	      hc(vcpu, HC_SET_SHADOW_IDT, shadow + 4, SHADOW_IDT_LIMIT, 0, 0) == E_EINVAL &&
+	      hc(vcpu, HC_SET_SHADOW_IDT, 1ULL << 63, SHADOW_IDT_LIMIT, 0, 0) == E_EINVAL &&
+	      hc(vcpu, HC_SET_SHADOW_IDT, shadow, SHADOW_IDT_LIMIT, 1, 0) == E_EINVAL,
+	      "eli: SET_SHADOW_IDT refuses a limit other than 0xfff, a misaligned or non-canonical base, a non-zero a2");
+	check(hc(vcpu, HC_SET_SHADOW_IDT, shadow, SHADOW_IDT_LIMIT, 0, 0) == 0 &&
+	      hc(vcpu, HC_ENABLE, F_DELIVERY, 0, 0, 0) == 0,
+	      "eli: the guest registers its shadow IDT (0x%lx) and enables exitless delivery", shadow);
+
+	eli_snap(vm, before);
+	guest_run(vcpu, OP_SIDT, 0, 0, 0, 0, 0);
+	sync_global_from_guest(vm, eli_sidt);
+	eli_delta(vm, before, d, "sidt");
+	check(d[S_ENTRIES] > 0 && eli_sidt.address == idt0.address &&
+	      eli_sidt.size == idt0.size,
+	      "eli: SIDT in an exitless run shows the guest its own IDT (0x%lx/0x%x), not the shadow",
+	      eli_sidt.address, eli_sidt.size);
+
+	/* Delivery: the guest waits with IF=1, the host notifies n times. */
+	*count = 0;
+	*stop = 0;
+	eli_snap(vm, before);
+	eli_start(&r, vcpu, OP_ELI_WAIT, n);
+	got = eli_notify_n(vm, count, n);
+	*stop = 1;
+	pthread_join(r.thread, NULL);
+	eli_delta(vm, before, d, "delivery");
+	check(got == n && d[S_DELIVERED] >= (long long)n && d[S_INJ] == 0 &&
+	      d[S_FALLBACKS] == 0,
+	      "eli: %lu notifications reach the guest's handler exitlessly (%lld delivered, %lld virtual injections, %lld fallbacks)",
+	      got, d[S_DELIVERED], d[S_INJ], d[S_FALLBACKS]);
+	check(d[S_EXITS] - d[S_BOUNCED] - d[S_KICKS] <= (long long)n + 2,
+	      "eli: no exit for the delivery itself: %lld exits = %lld bounced host interrupts + %lld kicks + %lld others (the guest's %lu trapped EOIs, the ucall)",
+	      d[S_EXITS], d[S_BOUNCED], d[S_KICKS],
+	      d[S_EXITS] - d[S_BOUNCED] - d[S_KICKS], n);
+
+	/* Host interrupts while the guest runs exitless with IF=1. */
+	syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0);
+	*stop = 0;
+	loc0 = proc_interrupts("LOC:", 1);
+	cal0 = proc_interrupts("CAL:", 1);
+	eli_snap(vm, before);
+	eli_start(&r, vcpu, OP_ELI_SPIN, 1);
+	usleep(300000);
+	for (i = 0; i < 50; i++)
+		ipis += syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0;
+	usleep(1500000);
+	loc = proc_interrupts("LOC:", 1) - loc0;
+	cal = proc_interrupts("CAL:", 1) - cal0;
+	*stop = 1;
+	pthread_join(r.thread, NULL);
+	eli_delta(vm, before, d, "spin IF=1");
+	check(d[S_ENTRIES] > 0 && d[S_BOUNCED] > 0 && loc > 0 && cal >= 50 &&
+	      ipis == 50 && d[S_IRQ_EXITS] == 0,
+	      "eli: host interrupts reach the host during exitless runs with IF=1 (CPU 1: %lld timer, %lld function-call IPIs, %lld bounced, %lld INTR exits)",
+	      loc, cal, d[S_BOUNCED], d[S_IRQ_EXITS]);
+
+	/* A guest that keeps IF=0: the watchdog's NMIs take the CPU back. */
+	*stop = 0;
+	loc0 = proc_interrupts("LOC:", 1);
+	cal0 = proc_interrupts("CAL:", 1);
+	eli_snap(vm, before);
+	eli_start(&r, vcpu, OP_ELI_SPIN, 0);
+	usleep(300000);
+	for (i = 0, ipis = 0; i < 50; i++)
+		ipis += syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0;
+	usleep(1500000);
+	loc = proc_interrupts("LOC:", 1) - loc0;
+	cal = proc_interrupts("CAL:", 1) - cal0;
+	*stop = 1;
+	pthread_join(r.thread, NULL);
+	eli_delta(vm, before, d, "spin IF=0");
+	check(d[S_ENTRIES] > 0 && d[S_KICKS] > 0 && loc > 0 && cal >= 50 && ipis == 50,
+	      "eli: a guest that keeps IF=0 does not keep the CPU (%lld watchdog NMIs; CPU 1: %lld timer, %lld function-call IPIs)",
+	      d[S_KICKS], loc, cal);
+
+	/* Disable: notifications take the normal path. */
+	check(hc(vcpu, HC_DISABLE, F_DELIVERY, 0, 0, 0) == 0,
+	      "eli: the guest disables exitless delivery");
+	*count = 0;
+	*stop = 0;
+	eli_snap(vm, before);
+	eli_start(&r, vcpu, OP_ELI_WAIT, 5);
+	got = eli_notify_n(vm, count, 5);
+	*stop = 1;
+	pthread_join(r.thread, NULL);
+	eli_delta(vm, before, d, "disabled");
+	check(got == 5 && d[S_FALLBACKS] == 5 && d[S_INJ] >= 5 && d[S_DELIVERED] == 0 &&
+	      d[S_ENTRIES] == 0,
+	      "eli: disabled, 5 notifications arrive through the normal path (%lld fallbacks, %lld injections, %lld exitless entries)",
+	      d[S_FALLBACKS], d[S_INJ], d[S_ENTRIES]);
+
+	/* Revoke while the guest waits: exitless, then the normal path. */
+	check(hc(vcpu, HC_ENABLE, F_DELIVERY, 0, 0, 0) == 0,
+	      "eli: the guest enables exitless delivery again");
+	*count = 0;
+	*stop = 0;
+	eli_snap(vm, before);
+	eli_start(&r, vcpu, OP_ELI_WAIT, 6);
+	got = eli_notify_n(vm, count, 3);
+	grant(getpid(), 0);
+	got += eli_notify_n(vm, count, 3);
+	*stop = 1;
+	pthread_join(r.thread, NULL);
+	eli_delta(vm, before, d, "revoked");
+	check(got == 6 && d[S_DELIVERED] >= 3 && d[S_FALLBACKS] >= 3 &&
+	      query(vcpu, Q_ENABLED) == 0,
+	      "eli: revoked during a run, all 6 notifications arrive (%lld exitless, %lld through the normal path)",
+	      d[S_DELIVERED], d[S_FALLBACKS]);
+	check(vm_stat(vm, "ioaccel_eli_swallowed") == 0,
+	      "eli: no host interrupt was ever left in the guest (ioaccel_eli_swallowed 0)");
+}
+
+static void test_eli_off(struct kvm_vcpu *vcpu)
+{
+	grant(getpid(), F_DELIVERY);
+	check(query(vcpu, Q_ELI_VECTOR) == E_EOPNOTSUPP &&
+	      hc(vcpu, HC_SET_SHADOW_IDT, 0x100000, SHADOW_IDT_LIMIT, 0, 0) == E_EOPNOTSUPP,
+	      "kvm_amd.ioaccel_eli=N: QUERY(eli vector) and SET_SHADOW_IDT return -KVM_EOPNOTSUPP");
+	grant(getpid(), 0);
+}
+
 static void test_off(struct kvm_vcpu *vcpu)
 {
 	uint64_t eax = guest_run(vcpu, OP_CPUID, 0, 0, 0, 0, 0);
@@ -374,6 +718,20 @@ int main(int argc, char *argv[])
 	bool on = argc > 1 && !strcmp(argv[1], "on");
 	uint64_t fuzz = argc > 2 ? strtoull(argv[2], NULL, 0) : 100000;
 
+	if (argc > 1 && !strcmp(argv[1], "eli")) {
+		vm = vm_create_with_one_vcpu(&vcpus[0], guest_code);
+		test_eli(vm, vcpus[0]);
+		kvm_vm_free(vm);
+		printf("# done passed=%d failed=%d\n", passed, failed);
+		return failed ? 1 : 0;
+	}
+	if (argc > 1 && !strcmp(argv[1], "elioff")) {
+		vm = vm_create_with_one_vcpu(&vcpus[0], guest_code);
+		test_eli_off(vcpus[0]);
+		kvm_vm_free(vm);
+		printf("# done passed=%d failed=%d\n", passed, failed);
+		return failed ? 1 : 0;
+	}
 	vm = vm_create_with_vcpus(2, guest_code, vcpus);
 	if (on) {
 		test_discovery(vcpus[0]);

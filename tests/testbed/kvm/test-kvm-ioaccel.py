@@ -13,7 +13,13 @@ testbed against the patched modules:
      per vCPU, revoke, page registration (-KVM_EOPNOTSUPP for now), and a
      bounded fuzz loop of random hypercalls while the host changes the
      grants; then L1's kernel log has no WARN/BUG/Oops.
-  2. kvm reloaded with ioaccel=0: no CPUID bit, -KVM_ENOSYS, no grants.
+  2. exitless interrupt delivery (0008, `ioaccel_test eli`): shadow IDT
+     registration, notifications delivered with no injection and no exit
+     of their own, host timer interrupts and function-call IPIs (membarrier)
+     reaching L1's CPU 1 while the guest runs exitless with IF=1 and with
+     IF=0 (the NMI watchdog), disable and revoke falling back; then
+     kvm-amd reloaded with ioaccel_eli=0: -KVM_EOPNOTSUPP.
+  3. kvm reloaded with ioaccel=0: no CPUID bit, -KVM_ENOSYS, no grants.
 
 In both, when `make qemu` has built the patched QEMU (qemu/build-qemu
 --cached), L1 also starts it with -accel kvm -cpu host and reads the vCPU's
@@ -36,7 +42,7 @@ import testbed  # noqa: E402
 
 FUZZ = testbed.env_int("IOACCEL_KVM_FUZZ", 100000)
 # Results the program prints in each phase (ioaccel_test.c).
-EXPECTED = {"on": 23, "off": 3}
+EXPECTED = {"on": 23, "eli": 14, "elioff": 1, "off": 3}
 L1_TIMEOUT = 900
 BAD_LOG = "WARNING:|BUG:|Oops|general protection|Call Trace|RIP:|lockdep"
 
@@ -74,6 +80,15 @@ kvmt_run() {
 if tb_load_modules patched; then
 	kvmt_qemu on
 	kvmt_run on /testbed/bin/ioaccel_test on %(fuzz)d
+	tb_emit "kvmeli param=$(cat /sys/module/kvm_amd/parameters/ioaccel_eli) kick_us=$(cat /sys/module/kvm/parameters/ioaccel_eli_kick_us)"
+	kvmt_run eli /testbed/bin/ioaccel_test eli
+	rmmod kvm_amd
+	if insmod /testbed/modules/patched/kvm-amd.ko ioaccel_eli=0; then
+		tb_emit "kvmelioff ok=1 param=$(cat /sys/module/kvm_amd/parameters/ioaccel_eli)"
+		kvmt_run elioff /testbed/bin/ioaccel_test elioff
+	else
+		tb_emit "kvmelioff ok=0"
+	fi
 	rmmod kvm_amd kvm
 	if insmod /testbed/modules/patched/kvm.ko ioaccel=0 &&
 		insmod /testbed/modules/patched/kvm-amd.ko; then
@@ -155,7 +170,8 @@ def qemu_results(tap, run, phase, have_qemu):
 
 
 def main():
-    tap = testbed.Tap(2 + EXPECTED["on"] + 2 + 2 + 1 + EXPECTED["off"] + 2 + 1 + 1)
+    tap = testbed.Tap(2 + EXPECTED["on"] + 2 + 2 + 1 + EXPECTED["eli"] + 2 + 1 +
+                      EXPECTED["elioff"] + 2 + 1 + EXPECTED["off"] + 2 + 1 + 1)
     try:
         images = testbed.prepare()
         built = subprocess.run([os.path.join(HERE, "build-selftest"),
@@ -187,6 +203,17 @@ def main():
     tap.result("kvm-ioaccel" in line and "not found" in line,
                "on: Debian's QEMU does not know kvm-ioaccel (so it drops the "
                "bit: why qemu/patches/0001 names it)", line)
+    eli = run.find("kvmeli")
+    tap.result(bool(eli) and eli[0].get("param") == "Y",
+               "kvm_amd offers exitless delivery (ioaccel_eli=Y, kvm "
+               "ioaccel_eli_kick_us=%s)" % (eli[0].get("kick_us") if eli else "-"),
+               "record: %s" % eli)
+    phase_results(tap, run, "eli")
+    elioff = run.find("kvmelioff")
+    tap.result(bool(elioff) and elioff[0]["ok"] == "1" and
+               elioff[0].get("param") == "N",
+               "kvm-amd.ko reloads with ioaccel_eli=0", "record: %s" % elioff)
+    phase_results(tap, run, "elioff")
     off = run.find("kvmoff")
     tap.result(bool(off) and off[0]["ok"] == "1" and off[0].get("param") == "N",
                "kvm.ko reloads with ioaccel=0", "record: %s" % off)
