@@ -29,7 +29,8 @@ Debian's QEMU, which does not know the name (so drops the bit).
 The program prints unnumbered TAP lines; they come back as "@@ kvmt" records
 and are numbered here.  Logs: build/testbed/logs/kvm-ioaccel-*/.
 Environment: IOACCEL_KVM_FUZZ (hypercalls in the fuzz loop, default 100000,
-about 10 s).
+about 40 s: since 0008 each revocation of the grant flipper waits until the
+vCPU has left guest mode).
 """
 
 import os
