@@ -647,6 +647,12 @@ static void test_eli(struct kvm_vm *vm, struct kvm_vcpu *vcpu)
 	      d[S_INJ]);
 
 	/* Host interrupts while the guest runs exitless with IF=1. */
+	/*
+	 * membarrier() IPIs the CPUs that run this process's threads right
+	 * then, and waits for them: CPU 1 while the vCPU thread is current
+	 * there (usually all 50; fewer when the host ran something else on
+	 * CPU 1, which is what the watchdog is for).
+	 */
 	syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0);
 	*stop = 0;
 	loc0 = proc_interrupts("LOC:", 1);
@@ -662,10 +668,10 @@ static void test_eli(struct kvm_vm *vm, struct kvm_vcpu *vcpu)
 	*stop = 1;
 	pthread_join(r.thread, NULL);
 	eli_delta(vm, before, d, "spin IF=1");
-	check(d[S_ENTRIES] > 0 && d[S_BOUNCED] > 0 && loc > 0 && cal >= 50 &&
+	check(d[S_ENTRIES] > 0 && d[S_BOUNCED] > 0 && loc > 0 && cal > 0 &&
 	      ipis == 50 && d[S_IRQ_EXITS] == 0,
-	      "host interrupts reach the host during exitless runs with IF=1 (CPU 1: %lld timer, %lld function-call IPIs, %lld bounced, %lld INTR exits)",
-	      loc, cal, d[S_BOUNCED], d[S_IRQ_EXITS]);
+	      "host interrupts reach the host during exitless runs with IF=1 (CPU 1: %lld timer, %lld function-call IPIs, %lld bounced, %lld INTR exits; %lu of 50 membarrier() calls returned)",
+	      loc, cal, d[S_BOUNCED], d[S_IRQ_EXITS], ipis);
 
 	/* A guest that keeps IF=0: the watchdog's NMIs take the CPU back. */
 	*stop = 0;
@@ -682,9 +688,9 @@ static void test_eli(struct kvm_vm *vm, struct kvm_vcpu *vcpu)
 	*stop = 1;
 	pthread_join(r.thread, NULL);
 	eli_delta(vm, before, d, "spin IF=0");
-	check(d[S_ENTRIES] > 0 && d[S_KICKS] > 0 && loc > 0 && cal >= 50 && ipis == 50,
-	      "a guest that keeps IF=0 does not keep the CPU (%lld watchdog NMIs; CPU 1: %lld timer, %lld function-call IPIs)",
-	      d[S_KICKS], loc, cal);
+	check(d[S_ENTRIES] > 0 && d[S_KICKS] > 0 && loc > 0 && cal > 0 && ipis == 50,
+	      "a guest that keeps IF=0 does not keep the CPU (%lld watchdog NMIs; CPU 1: %lld timer, %lld function-call IPIs; %lu of 50 membarrier() calls, which wait for their IPIs, returned)",
+	      d[S_KICKS], loc, cal, ipis);
 
 	/* Disable: notifications take the normal path. */
 	check(hc(vcpu, HC_DISABLE, F_DELIVERY, 0, 0, 0) == 0,
