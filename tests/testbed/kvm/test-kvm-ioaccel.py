@@ -45,6 +45,15 @@ FUZZ = testbed.env_int("IOACCEL_KVM_FUZZ", 100000)
 # Results the program prints in each phase (ioaccel_test.c).
 EXPECTED = {"on": 23, "eli": 14, "elioff": 1, "off": 3}
 L1_TIMEOUT = 900
+# Open defects, reported as TAP TODO (counted as skipped, never as passed):
+# (phase, text of the program's result, why).  Exitless delivery (0008) is
+# not announced on /dev/ioaccel, so the hook never grants it while this
+# stands.
+KNOWN_DEFECTS = [
+    ("eli", "notifications reach the guest's handler exitlessly",
+     "known bug (issue 7): one notification of 20 can be lost, with "
+     "thousands of #NP bounces in the window (seen 2 of 9 runs)"),
+]
 BAD_LOG = "WARNING:|BUG:|Oops|general protection|Call Trace|RIP:|lockdep"
 
 PLAN = r"""
@@ -131,10 +140,18 @@ def phase_results(tap, run, phase):
     kernel log."""
     lines = [r.get("line", "") for r in run.find("kvmt", phase=phase)]
     results = [line for line in lines if line.startswith(("ok ", "not ok "))]
+    known_failed = unknown_failed = 0
     for line in results[:EXPECTED[phase]]:
         ok = line.startswith("ok ")
-        tap.result(ok, "%s: %s" % (phase, line.split(" - ", 1)[-1]),
-                   "\n".join(line for line in lines if line.startswith("#")))
+        desc = line.split(" - ", 1)[-1]
+        todo = next((why for phase_, text, why in KNOWN_DEFECTS
+                     if phase_ == phase and text in desc), None)
+        if not ok:
+            known_failed += bool(todo)
+            unknown_failed += not todo
+        tap.result(ok, "%s: %s" % (phase, desc),
+                   "\n".join(line for line in lines if line.startswith("#")),
+                   todo=todo)
     for _ in range(len(results), EXPECTED[phase]):
         tap.result(False, "%s: a result of ioaccel_test (missing)" % phase,
                    "\n".join(lines[-20:]))
@@ -147,7 +164,9 @@ def phase_results(tap, run, phase):
                len(results) == EXPECTED[phase],
                "%s: ioaccel_test runs to completion (exit status %s)" %
                (phase, rc[0]["rc"] if rc else "-"),
-               "\n".join(lines[-20:]))
+               "\n".join(lines[-20:]),
+               todo=KNOWN_DEFECTS[0][2] if known_failed and not unknown_failed
+               and rc and rc[0]["rc"] == "1" and bool(done) else None)
     d = run.find("kvmdmesg", phase=phase)
     bad = [r.get("line", "") for r in run.find("kvmdmesgline", phase=phase)]
     tap.result(bool(d) and d[0]["bad"] == "0",
