@@ -582,15 +582,47 @@ static uint64_t eli_notify_n(struct kvm_vm *vm, volatile uint64_t *count,
 	return *count - first;
 }
 
+/*
+ * The guest spins exitless with IF=@if_on for about 2 s while this thread
+ * calls membarrier() 50 times.  @d: the statistics' deltas; @loc, @cal:
+ * CPU 1's timer interrupts and function-call IPIs meanwhile.  Returns how
+ * many membarrier() calls returned (each waits for its IPIs).
+ */
+static uint64_t eli_spin(struct kvm_vm *vm, struct kvm_vcpu *vcpu,
+			 uint64_t if_on, long long *d, long long *loc,
+			 long long *cal)
+{
+	volatile uint64_t *stop = addr_gva2hva(vm, (vm_vaddr_t)&eli_stop);
+	long long before[S_N], loc0, cal0;
+	uint64_t ipis = 0;
+	struct eli_run r;
+	int i;
+
+	*stop = 0;
+	loc0 = proc_interrupts("LOC:", 1);
+	cal0 = proc_interrupts("CAL:", 1);
+	eli_snap(vm, before);
+	eli_start(&r, vcpu, OP_ELI_SPIN, if_on);
+	usleep(300000);
+	for (i = 0; i < 50; i++)
+		ipis += syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0;
+	usleep(1500000);
+	*loc = proc_interrupts("LOC:", 1) - loc0;
+	*cal = proc_interrupts("CAL:", 1) - cal0;
+	*stop = 1;
+	pthread_join(r.thread, NULL);
+	eli_delta(vm, before, d, if_on ? "spin IF=1" : "spin IF=0");
+	return ipis;
+}
+
 static void test_eli(struct kvm_vm *vm, struct kvm_vcpu *vcpu)
 {
 	volatile uint64_t *count = addr_gva2hva(vm, (vm_vaddr_t)&eli_count);
 	volatile uint64_t *stop = addr_gva2hva(vm, (vm_vaddr_t)&eli_stop);
-	long long before[S_N], d[S_N], loc0, cal0, loc, cal;
+	long long before[S_N], d[S_N], loc, cal;
 	struct desc_ptr idt0;
 	struct eli_run r;
-	uint64_t shadow, got, n = 20, ipis = 0;
-	int i;
+	uint64_t shadow, got, n = 20, ipis;
 
 	/*
 	 * The vCPU runs on CPU 1 (kvm.ioaccel_eli_kick_cpu is 0, the
@@ -654,40 +686,14 @@ static void test_eli(struct kvm_vm *vm, struct kvm_vcpu *vcpu)
 	 * CPU 1, which is what the watchdog is for).
 	 */
 	syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0);
-	*stop = 0;
-	loc0 = proc_interrupts("LOC:", 1);
-	cal0 = proc_interrupts("CAL:", 1);
-	eli_snap(vm, before);
-	eli_start(&r, vcpu, OP_ELI_SPIN, 1);
-	usleep(300000);
-	for (i = 0; i < 50; i++)
-		ipis += syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0;
-	usleep(1500000);
-	loc = proc_interrupts("LOC:", 1) - loc0;
-	cal = proc_interrupts("CAL:", 1) - cal0;
-	*stop = 1;
-	pthread_join(r.thread, NULL);
-	eli_delta(vm, before, d, "spin IF=1");
+	ipis = eli_spin(vm, vcpu, 1, d, &loc, &cal);
 	check(d[S_ENTRIES] > 0 && d[S_BOUNCED] > 0 && loc > 0 && cal > 0 &&
 	      ipis == 50 && d[S_IRQ_EXITS] == 0,
 	      "host interrupts reach the host during exitless runs with IF=1 (CPU 1: %lld timer, %lld function-call IPIs, %lld bounced, %lld INTR exits; %lu of 50 membarrier() calls returned)",
 	      loc, cal, d[S_BOUNCED], d[S_IRQ_EXITS], ipis);
 
 	/* A guest that keeps IF=0: the watchdog's NMIs take the CPU back. */
-	*stop = 0;
-	loc0 = proc_interrupts("LOC:", 1);
-	cal0 = proc_interrupts("CAL:", 1);
-	eli_snap(vm, before);
-	eli_start(&r, vcpu, OP_ELI_SPIN, 0);
-	usleep(300000);
-	for (i = 0, ipis = 0; i < 50; i++)
-		ipis += syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0;
-	usleep(1500000);
-	loc = proc_interrupts("LOC:", 1) - loc0;
-	cal = proc_interrupts("CAL:", 1) - cal0;
-	*stop = 1;
-	pthread_join(r.thread, NULL);
-	eli_delta(vm, before, d, "spin IF=0");
+	ipis = eli_spin(vm, vcpu, 0, d, &loc, &cal);
 	check(d[S_ENTRIES] > 0 && d[S_KICKS] > 0 && loc > 0 && cal > 0 && ipis == 50,
 	      "a guest that keeps IF=0 does not keep the CPU (%lld watchdog NMIs; CPU 1: %lld timer, %lld function-call IPIs; %lu of 50 membarrier() calls, which wait for their IPIs, returned)",
 	      d[S_KICKS], loc, cal, ipis);
