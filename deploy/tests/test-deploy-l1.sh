@@ -16,7 +16,7 @@
 # L1's apt cache: apt in L1 reads the archive's package lists and installs
 # them as on any host, without fetching them through QEMU's user network.
 # Logs: $IOACCEL_TESTBED_DIR/logs/deploy-*.log; the console log of L1 is
-# deploy-l1-console.log there.
+# deploy-l1-console.log there, its /var/log/dpkg.log deploy-l1-dpkg.log.
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
@@ -235,6 +235,8 @@ check "ioaccelctl status shows the domain's reservation" \
 check "virsh destroy releases it" \
 	'virsh -q destroy l2-minimal && virsh -q undefine l2-minimal && ! ioaccelctl status | grep -q l2-minimal'
 l1_ssh 'ioaccelctl status; dkms status; uname -r' 2>&1 | sed 's/^/# /'
+# dpkg's own timestamps: where the first run's package installs spent it.
+l1_ssh 'cat /var/log/dpkg.log' >"$L1_LOGDIR/deploy-l1-dpkg.log" 2>&1 || true
 echo "# times: first run $t_run1 s, second run $t_run2 s, whole test $(($(now) - t_start)) s"
 l1_halt
 trap 'rm -rf "$work"' EXIT INT TERM
