@@ -117,7 +117,7 @@ def main():
     tap.result(bool(run.find("plan-done")) and not run.timed_out,
                "L1 finishes its plan within %d s (took %.0f s)" %
                (L1_TIMEOUT, run.seconds),
-               "timed out: %s; exit status %s" % (run.timed_out, run.rc))
+               "L1 " + run.ending())
     if tap.failed:
         print("# L1 and L2 console logs: " + run.logs())
     return 0

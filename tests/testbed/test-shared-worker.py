@@ -347,7 +347,7 @@ def main():
                "\n".join(bad[:30]))
     tap.result(bool(run.find("plan-done")) and not run.timed_out,
                "L1 finishes its plan within %d s (took %.0f s)" %
-               (L1_TIMEOUT, run.seconds), "timed out: %s" % run.timed_out)
+               (L1_TIMEOUT, run.seconds), "L1 " + run.ending())
     # Exits per packet of each case, for the log (make bench has the table).
     for n in GUEST_COUNTS:
         for wl in ("tx", "rx", "rr"):

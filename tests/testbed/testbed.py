@@ -22,6 +22,7 @@ import hashlib
 import os
 import shlex
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -384,6 +385,15 @@ L1_MEM_MB = 3072
 
 def l1_command(images, plan_file, console, results):
     half = L1_MEM_MB // 2
+    logdir = os.path.dirname(console)
+    # A triple fault ends L1 silently under -no-reboot; QEMU's reset log
+    # says so, with the CPU state, next to the console log.
+    debug = os.path.join(logdir, "l1-qemu-reset.log")
+    monitor = []
+    # A Unix socket's path has at most 107 bytes (sun_path).
+    if len(monitor_path(logdir).encode()) < 108:
+        monitor = ["-monitor",
+                   "unix:%s,server=on,wait=off" % monitor_path(logdir)]
     return [
         QEMU, "-accel", "tcg,thread=multi", "-cpu", "max,+x2apic",
         "-smp", str(L1_CPUS), "-m", str(L1_MEM_MB),
@@ -397,7 +407,27 @@ def l1_command(images, plan_file, console, results):
         "-append", "console=ttyS0 panic=-1 loglevel=4 nokaslr",
         "-serial", "file:" + console, "-serial", "file:" + results,
         "-fw_cfg", "name=opt/ioaccel/plan,file=" + plan_file,
-    ]
+        "-d", "cpu_reset", "-D", debug,
+    ] + monitor
+
+
+def monitor_path(logdir):
+    return os.path.join(logdir, "monitor.sock")
+
+
+def sysrq_dump(logdir):
+    """Ask a hung L1 for its blocked tasks and every CPU's backtrace (magic
+    SysRq keys through QEMU's monitor; L1's init enables them), so that the
+    console log shows where it hangs before it is killed."""
+    try:
+        with socket.socket(socket.AF_UNIX) as s:
+            s.settimeout(5)
+            s.connect(monitor_path(logdir))
+            for key in ("w", "l"):
+                s.sendall(b"sendkey alt-sysrq-%s\n" % key.encode())
+                time.sleep(5)
+    except OSError as e:
+        log("no SysRq dump of the hung L1: %s" % e)
 
 
 class Run:
@@ -413,6 +443,22 @@ class Run:
     def find(self, word, **match):
         return [r for r in self.records if r["@"] == word and
                 all(r.get(k) == v for k, v in match.items())]
+
+    def ending(self):
+        """How L1 ended, for the diagnostics of a failed run."""
+        if self.timed_out:
+            return "killed after its timeout"
+        if self.find("plan-done"):
+            return "plan done, exit status %s" % self.rc
+        why = "exit status %s" % self.rc
+        reset = os.path.join(self.logdir, "l1-qemu-reset.log")
+        try:
+            with open(reset, errors="replace") as f:
+                if "Triple fault" in f.read():
+                    why = "a triple fault; CPU state in " + reset
+        except OSError:
+            pass
+        return "stopped before the end of its plan: " + why
 
     def logs(self):
         return " ".join(sorted(os.path.join(self.logdir, f)
@@ -457,6 +503,7 @@ def run_l1(images, name, plan, timeout):
             rc = p.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             timed_out = True
+            sysrq_dump(logdir)
             p.kill()
             rc = p.wait()
     seconds = time.time() - start

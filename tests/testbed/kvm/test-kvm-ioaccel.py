@@ -241,7 +241,7 @@ def main():
     qemu_results(tap, run, "off", have_qemu)
     tap.result(bool(run.find("plan-done")) and not run.timed_out,
                "L1 finishes its plan within %d s (took %.0f s)" %
-               (L1_TIMEOUT, run.seconds), "timed out: %s" % run.timed_out)
+               (L1_TIMEOUT, run.seconds), "L1 " + run.ending())
     return 0
 
 
