@@ -313,12 +313,17 @@ tb_measure() {
 	done
 	i=0
 	while [ $i -lt "$n" ]; do
-		# The guest's line: tx "sent=", rx "received=", rr both.
-		tb_emit_results "$case_" guest $i "/tmp/ctl-$i"
-		# The peer's line: tx "received=" (L1 sink), rx "sent=" (L1 flood).
+		# The guest's line: tx "sent=", rx "received=", rr both.  The
+		# peer's: tx "received=" (L1 sink), rx "sent=" (L1 flood, whose
+		# line ctl's output holds too: a guest that never answered must
+		# not be credited with it).
 		if [ "$wl" = rx ]; then
 			grep '^result sent=' "/tmp/ctl-$i" >"/tmp/peer-$i"
+			grep -v '^result sent=' "/tmp/ctl-$i" >"/tmp/guest-$i"
+		else
+			cp "/tmp/ctl-$i" "/tmp/guest-$i"
 		fi
+		tb_emit_results "$case_" guest $i "/tmp/guest-$i"
 		[ "$wl" = rr ] || tb_emit_results "$case_" peer $i "/tmp/peer-$i"
 		grep -v '^result ' "/tmp/ctl-$i" "/tmp/peer-$i" 2>/dev/null | sed 's/^/L1: udpbench: /'
 		i=$((i + 1))
