@@ -172,13 +172,13 @@ TX_LOSS_N4 = ("known bug (issue 6): at N=4 vhost-net completes a few TX "
               "datagrams that L1 never receives")
 
 
-# Open defect (issue 6), 2 of 4 runs here on 2026-12-02: at N=4 one
-# guest's RX queue stops for good (vhost-net had put 792 of 2000 datagrams
-# in its ring; no RX kick ever came), still after its devices went back to
-# their own workers, so its request/response fails too.  Not yet known
-# whether vhost-net's RX or the guest's interrupt is what stops.
-RX_STALL_N4 = ("known bug (issue 6): at N=4 one guest's RX can stop for "
-               "good")
+# Open defect (issue 6), in 3 of 6 runs here on 2026-12-02 (a 4th was
+# stopped by hand in that phase): at N=4 an L2 guest stops, under traffic (its RX queue at 792 of 2000 datagrams while
+# L1's KVM took 763,000 nested page faults in 300 s, no MMIO exits; it
+# stayed stopped after detach, so its request/response failed too) or at
+# boot (no console output at all).  kernel/README.md has the runs.
+GUEST_STOP_N4 = ("known bug (issue 6): at N=4 an L2 guest can stop, its vCPU "
+                 "in endless nested page faults")
 
 
 # Open defect (issue 6), seen once in five runs: guest 1 (latency class,
@@ -249,8 +249,17 @@ def main():
     for n in GUEST_COUNTS:
         # The first guests record of this N (the lifecycle phase has its own).
         g = run.find("guests", n=str(n))
-        tap.result(bool(g) and g[0]["ok"] == "1",
-                   "%d L2 guest(s) boot with vhost-net" % n, "record: %s" % g)
+        booted = bool(g) and g[0]["ok"] == "1"
+        tap.result(booted, "%d L2 guest(s) boot with vhost-net" % n,
+                   "record: %s" % g,
+                   todo=GUEST_STOP_N4 if n >= 4 else None)
+        if not booted and n >= 4:
+            for what in ("attach", "worker threads", "TX", "RR", "RX",
+                         "detach"):
+                tap.result(True, "N=%d %s" % (n, what),
+                           skip="not all %d guests booted (the known bug "
+                           "above)" % n)
+            continue
         at = [r for r in run.find("ctl", op="attach")]
         # The attach records of this phase follow its guests record.
         idx = run.records.index(g[0]) if g else -1
@@ -288,7 +297,7 @@ def main():
                         run.find("l1stat", tag="n%d-%s" % (n, wl)) +
                         run.find("l1drop", tag="n%d-%s" % (n, wl)))),
                 todo=(None if n < 4 else
-                      TX_LOSS_N4 if wl == "tx" else RX_STALL_N4))
+                      TX_LOSS_N4 if wl == "tx" else GUEST_STOP_N4))
         res = per_guest(run, "n%d-rx" % n)
         ref = per_guest(run, "n%d-stockrx" % n)
         got = sum(r for s, r, st in res.values())
@@ -301,8 +310,10 @@ def main():
         tap.result(ok, "N=%d RX: %d of %d packets arrive in the guests "
                    "(stock path, same boot: %d of %d)" %
                    (n, got, sent, ref_got, ref_sent),
-                   "shared %s; stock %s" % (res, ref),
-                   todo=RX_STALL_N4 if n >= 4 else None)
+                   "shared %s; stock %s\n%s" % (res, ref, "\n".join(
+                       "%s" % r for r in run.find("stat", case="n%d-rx" % n)
+                       if r.get("name", "").startswith("pf_"))),
+                   todo=GUEST_STOP_N4 if n >= 4 else None)
         det = []
         for r in run.records[idx + 1:] if idx >= 0 else []:
             if r["@"] == "ctl" and r.get("op") == "detach":

@@ -404,7 +404,9 @@ def l1_command(images, plan_file, console, results):
                                                          L1_CPUS - 1),
         "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
         "-kernel", images.kernel.vmlinuz, "-initrd", images.l1,
-        "-append", "console=ttyS0 panic=-1 loglevel=4 nokaslr",
+        # loglevel=5: a WARN (KERN_WARNING) reaches the console log too,
+        # also when L1 dies before its dmesg can be read.
+        "-append", "console=ttyS0 panic=-1 loglevel=5 nokaslr",
         "-serial", "file:" + console, "-serial", "file:" + results,
         "-fw_cfg", "name=opt/ioaccel/plan,file=" + plan_file,
         "-d", "cpu_reset", "-D", debug,
