@@ -173,10 +173,11 @@ TX_LOSS_N4 = ("known bug (issue 6): at N=4 vhost-net completes a few TX "
 
 
 # Open defect (issue 6), in 3 of 6 runs here on 2026-12-02 (a 4th was
-# stopped by hand in that phase): at N=4 an L2 guest stops, under traffic (its RX queue at 792 of 2000 datagrams while
-# L1's KVM took 763,000 nested page faults in 300 s, no MMIO exits; it
-# stayed stopped after detach, so its request/response failed too) or at
-# boot (no console output at all).  kernel/README.md has the runs.
+# stopped by hand in that phase): at N=4 an L2 guest stops, under traffic
+# (its RX queue at 792 of 2000 datagrams while L1's KVM took 763,000 nested
+# page faults in 300 s, no MMIO exits; it stayed stopped after detach, so
+# its request/response failed too) or at boot (no console output at all).
+# kernel/README.md has the runs.
 GUEST_STOP_N4 = ("known bug (issue 6): at N=4 an L2 guest can stop, its vCPU "
                  "in endless nested page faults")
 
