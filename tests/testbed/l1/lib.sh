@@ -104,8 +104,7 @@ tb_trace_setup() {
 # each read by a single process so that the two stay close in time.
 TB_STATS="exits halt_exits halt_wakeup irq_exits irq_injections irq_window_exits
 nmi_window_exits io_exits mmio_exits request_irq_exits signal_exits
-host_state_reload fpu_reload insn_emulation nmi_injections
-pf_taken pf_fixed pf_spurious pf_emulate pf_fast pf_guest"
+host_state_reload fpu_reload insn_emulation nmi_injections"
 tb_snapshot() {
 	sed -n 's/^{ *exit_reason: *\([0-9]*\) *} *hitcount: *\([0-9]*\).*/@@ reason case='"$1"' when='"$2"' code=\1 count=\2/p' \
 		/sys/kernel/tracing/events/kvm/kvm_exit/hist >"$TB_OUT" 2>/dev/null
