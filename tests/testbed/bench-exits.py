@@ -184,7 +184,7 @@ def main():
                 got += 1
             else:
                 failed.append(c["case"])
-        if run.timed_out or not run.find("plan-done"):
+        if not run.completed():
             print("bench-exits: the L1 run for N=%d did not finish (%d cases "
                   "measured); logs: %s" % (n, got, run.logs()),
                   file=sys.stderr)

@@ -114,10 +114,7 @@ def main():
         unload = run.find("unload", set=set_name)
         tap.result(bool(unload) and unload[0]["ok"] == "1",
                    "%s modules unload" % set_name, "unload record: %s" % unload)
-    tap.result(bool(run.find("plan-done")) and not run.timed_out,
-               "L1 finishes its plan within %d s (took %.0f s)" %
-               (L1_TIMEOUT, run.seconds),
-               "L1 " + run.ending())
+    tap.plan_done(run, L1_TIMEOUT)
     if tap.failed:
         print("# L1 and L2 console logs: " + run.logs())
     return 0

@@ -366,9 +366,7 @@ def main():
                "L1's kernel log has no WARN/BUG/Oops/lockdep/hung-task line "
                "from loading the modules to unloading vhost_net and vhost",
                "\n".join(bad[:30]))
-    tap.result(bool(run.find("plan-done")) and not run.timed_out,
-               "L1 finishes its plan within %d s (took %.0f s)" %
-               (L1_TIMEOUT, run.seconds), "L1 " + run.ending())
+    tap.plan_done(run, L1_TIMEOUT)
     # Exits per packet of each case, for the log (make bench has the table).
     for n in GUEST_COUNTS:
         for wl in ("tx", "rx", "rr"):

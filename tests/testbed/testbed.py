@@ -89,6 +89,12 @@ class Tap:
                 print("# logs: " + self.logs)
         sys.stdout.flush()
 
+    def plan_done(self, run, timeout):
+        """The point every testbed test ends with: L1 ran its whole plan."""
+        self.result(run.completed(),
+                    "L1 finishes its plan within %d s (took %.0f s)" %
+                    (timeout, run.seconds), "L1 " + run.ending())
+
     def skip_rest(self, why):
         while self.n < self.plan:
             self.n += 1
@@ -388,12 +394,12 @@ def l1_command(images, plan_file, console, results):
     logdir = os.path.dirname(console)
     # A triple fault ends L1 silently under -no-reboot; QEMU's reset log
     # says so, with the CPU state, next to the console log.
-    debug = os.path.join(logdir, "l1-qemu-reset.log")
+    debug = reset_log_path(logdir)
     monitor = []
     # A Unix socket's path has at most 107 bytes (sun_path).
-    if len(monitor_path(logdir).encode()) < 108:
-        monitor = ["-monitor",
-                   "unix:%s,server=on,wait=off" % monitor_path(logdir)]
+    sock = monitor_path(logdir)
+    if len(sock.encode()) < 108:
+        monitor = ["-monitor", "unix:%s,server=on,wait=off" % sock]
     return [
         QEMU, "-accel", "tcg,thread=multi", "-cpu", "max,+x2apic",
         "-smp", str(L1_CPUS), "-m", str(L1_MEM_MB),
@@ -415,6 +421,10 @@ def l1_command(images, plan_file, console, results):
 
 def monitor_path(logdir):
     return os.path.join(logdir, "monitor.sock")
+
+
+def reset_log_path(logdir):
+    return os.path.join(logdir, "l1-qemu-reset.log")
 
 
 def sysrq_dump(logdir):
@@ -446,6 +456,10 @@ class Run:
         return [r for r in self.records if r["@"] == word and
                 all(r.get(k) == v for k, v in match.items())]
 
+    def completed(self):
+        """L1 ran its whole plan within its timeout."""
+        return bool(self.find("plan-done")) and not self.timed_out
+
     def ending(self):
         """How L1 ended, for the diagnostics of a failed run."""
         if self.timed_out:
@@ -453,7 +467,7 @@ class Run:
         if self.find("plan-done"):
             return "plan done, exit status %s" % self.rc
         why = "exit status %s" % self.rc
-        reset = os.path.join(self.logdir, "l1-qemu-reset.log")
+        reset = reset_log_path(self.logdir)
         try:
             with open(reset, errors="replace") as f:
                 if "Triple fault" in f.read():

@@ -239,9 +239,7 @@ def main():
                "kvm.ko reloads with ioaccel=0", "record: %s" % off)
     phase_results(tap, run, "off")
     qemu_results(tap, run, "off", have_qemu)
-    tap.result(bool(run.find("plan-done")) and not run.timed_out,
-               "L1 finishes its plan within %d s (took %.0f s)" %
-               (L1_TIMEOUT, run.seconds), "L1 " + run.ending())
+    tap.plan_done(run, L1_TIMEOUT)
     return 0
 
 

@@ -317,13 +317,13 @@ tb_measure() {
 		# peer's: tx "received=" (L1 sink), rx "sent=" (L1 flood, whose
 		# line ctl's output holds too: a guest that never answered must
 		# not be credited with it).
+		gfile=/tmp/ctl-$i
 		if [ "$wl" = rx ]; then
 			grep '^result sent=' "/tmp/ctl-$i" >"/tmp/peer-$i"
-			grep -v '^result sent=' "/tmp/ctl-$i" >"/tmp/guest-$i"
-		else
-			cp "/tmp/ctl-$i" "/tmp/guest-$i"
+			gfile=/tmp/guest-$i
+			grep -v '^result sent=' "/tmp/ctl-$i" >"$gfile"
 		fi
-		tb_emit_results "$case_" guest $i "/tmp/guest-$i"
+		tb_emit_results "$case_" guest $i "$gfile"
 		[ "$wl" = rr ] || tb_emit_results "$case_" peer $i "/tmp/peer-$i"
 		grep -v '^result ' "/tmp/ctl-$i" "/tmp/peer-$i" 2>/dev/null | sed 's/^/L1: udpbench: /'
 		i=$((i + 1))
