@@ -393,7 +393,8 @@ def l1_command(images, plan_file, console, results):
     half = L1_MEM_MB // 2
     logdir = os.path.dirname(console)
     # A triple fault ends L1 silently under -no-reboot; QEMU's reset log
-    # says so, with the CPU state, next to the console log.
+    # says so next to the console log (its CPU dumps are of the resets at
+    # boot: under -no-reboot the fault itself is not followed by one).
     debug = reset_log_path(logdir)
     monitor = []
     # A Unix socket's path has at most 107 bytes (sun_path).
@@ -471,7 +472,7 @@ class Run:
         try:
             with open(reset, errors="replace") as f:
                 if "Triple fault" in f.read():
-                    why = "a triple fault; CPU state in " + reset
+                    why = "a triple fault (QEMU's log: %s)" % reset
         except OSError:
             pass
         return "stopped before the end of its plan: " + why
