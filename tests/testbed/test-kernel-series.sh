@@ -3,15 +3,16 @@
 # The kernel patch series (kernel/patches/series) against the Debian
 # linux-source-6.12 that the testbed uses (tests/testbed/fetch-kernel):
 # every patch applies, in order, to the files it touches, and
-# scripts/checkpatch.pl --strict of that same source finds nothing in it.
-# TAP, two points per patch.
+# scripts/checkpatch.pl --strict of that same source finds nothing in it;
+# nor in the guest module's sources (guest-agent/module).
+# TAP, two points per patch and one for the guest module.
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 patches=${IOACCEL_PATCHES_DIR:-$top_srcdir/kernel/patches}
 
 list=$(sed -e 's/#.*//' "$patches/series" | awk 'NF { print $1 }')
 count=$(printf '%s\n' "$list" | grep -c .)
-echo "1..$((2 * count + 1))"
+echo "1..$((2 * count + 2))"
 
 if ! env=$("$top_srcdir/tests/testbed/fetch-kernel" --quiet); then
 	echo "not ok 1 - the Debian kernel source is fetched (tests/testbed/fetch-kernel)"
@@ -62,4 +63,13 @@ for p in $list; do
 		failed=1
 	fi
 done
+n=$((n + 1))
+if out=$(cd "$work" && perl src/scripts/checkpatch.pl --strict --no-tree \
+	--no-summary --quiet -f "$top_srcdir"/guest-agent/module/*.[ch] 2>&1) && [ -z "$out" ]; then
+	echo "ok $n - checkpatch.pl --strict is clean on guest-agent/module"
+else
+	echo "not ok $n - checkpatch.pl --strict is clean on guest-agent/module"
+	printf '%s\n' "$out" | head -n 40 | sed 's/^/# /'
+	failed=1
+fi
 exit $failed

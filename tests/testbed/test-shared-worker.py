@@ -48,25 +48,15 @@ L1_TIMEOUT = 600 + 300 * sum(GUEST_COUNTS)
 
 
 def tools():
-    """ioaccel-ctl and virtio_test, built static (cached by content)."""
-    srcs = [os.path.join(SW, "ioaccel-ctl.c"),
-            os.path.join(SW, "build-virtio-test"),
-            os.path.join(SW, "compat.h"),
-            os.path.join(TOP, "libvirt-driver", "lib", "control.c"),
-            os.path.join(TOP, "libvirt-driver", "lib", "control.h")]
-    h = hashlib.sha256(b"shared-worker tools 1")
+    """virtio_test, built static (cached by content)."""
+    srcs = [os.path.join(SW, "build-virtio-test"),
+            os.path.join(SW, "compat.h")]
+    h = hashlib.sha256(b"shared-worker tools 2")
     testbed._hash_files(h, srcs)
     d = os.path.join(testbed.testbed_dir(), "shared-worker",
                      "tools-" + h.hexdigest()[:16])
     if not os.path.exists(os.path.join(d, ".done")):
         os.makedirs(d, exist_ok=True)
-        testbed._run(["gcc", "-std=c11", "-D_GNU_SOURCE", "-O2", "-Wall",
-                      "-Wextra", "-Werror", "-static", "-I" + TOP,
-                      "-I" + os.path.join(TOP, "libvirt-driver", "lib"),
-                      "-o", os.path.join(d, "ioaccel-ctl"),
-                      os.path.join(SW, "ioaccel-ctl.c"),
-                      os.path.join(TOP, "libvirt-driver", "lib", "control.c")],
-                     "building ioaccel-ctl (gcc -static)")
         testbed._run([os.path.join(SW, "build-virtio-test"),
                       os.path.join(d, "virtio_test")],
                      "building tools/virtio/virtio_test")
@@ -78,7 +68,7 @@ def l1_images(images):
     """images with the shared-worker tools, lib.sh and vhost_test.ko in L1."""
     d = tools()
     return testbed.extend_l1(images, "shared-worker", {
-        "/testbed/bin/ioaccel-ctl": os.path.join(d, "ioaccel-ctl"),
+        "/testbed/bin/ioaccel-ctl": testbed.build_ioaccel_ctl(),
         "/testbed/bin/virtio_test": os.path.join(d, "virtio_test"),
         "/testbed/shared-worker.sh": os.path.join(SW, "lib.sh"),
         "/testbed/vhost_test.ko": os.path.join(images.kernel.sets["patched"],

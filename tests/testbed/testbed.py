@@ -6,7 +6,8 @@ prepare() fetches the Debian kernel (fetch-kernel), builds the stock and
 patched modules (kernel/build-modules), builds udpbench statically and makes
 two initramfs images (cached under build/testbed/images/KEY/):
 
-  L2: busybox, udpbench, l2/init, virtio_net and its dependencies;
+  L2: busybox, udpbench, l2/init, virtio_net and its dependencies, the
+      guest module and ioaccel-guest-agent (guest-agent/);
   L1: busybox, udpbench, l1/init, l1/lib.sh, QEMU from bookworm-backports
       with its libraries and firmware, the L2 kernel and initramfs, and the
       module sets /testbed/modules/{stock,patched}/ (each with its Debian
@@ -266,6 +267,7 @@ class Images:
         h.update(kernel.release.encode())
         _hash_files(h, [os.path.join(HERE, "guest"), os.path.join(HERE, "l1"),
                         os.path.join(HERE, "l2"), os.path.abspath(__file__),
+                        os.path.join(TOP, "guest-agent"),
                         kernel.sets["stock"], kernel.sets["patched"]])
         st = os.stat(QEMU)
         h.update(("%s %d %d" % (QEMU, st.st_size, int(st.st_mtime))).encode())
@@ -284,8 +286,9 @@ class Images:
                   "-static", "-o", udpbench,
                   os.path.join(HERE, "guest", "udpbench.c")],
                  "building udpbench (gcc -static)")
+            guest = self._build_guest_agent(work)
             l2 = os.path.join(work, "l2")
-            self._build_l2(l2, udpbench)
+            self._build_l2(l2, udpbench, guest)
             _write_cpio(l2, os.path.join(work, "l2.cpio"))
             l1 = os.path.join(work, "l1")
             self._build_l1(l1, udpbench, os.path.join(work, "l2.cpio"))
@@ -294,9 +297,28 @@ class Images:
         finally:
             shutil.rmtree(work, ignore_errors=True)
 
-    def _build_l2(self, root, udpbench):
+    def _build_guest_agent(self, work):
+        """guest-agent/: the module against the kernel's headers (Kbuild, in
+        a copy: the source tree stays clean) and the agent, static."""
+        mod = os.path.join(work, "guest-module")
+        shutil.copytree(os.path.join(TOP, "guest-agent", "module"), mod)
+        _run(["make", "-C", self.kernel.env["IOACCEL_HEADERS_DIR"], "M=" + mod,
+              "modules"], "building guest-agent/module (Kbuild)")
+        agent = os.path.join(work, "ioaccel-guest-agent")
+        _run(["gcc", "-std=c11", "-D_GNU_SOURCE", "-O2", "-Wall", "-Wextra",
+              "-Werror", "-static", "-o", agent,
+              os.path.join(TOP, "guest-agent", "agent", "ioaccel-guest-agent.c")],
+             "building ioaccel-guest-agent (gcc -static)")
+        return {"/guest/ioaccel_guest.ko": os.path.join(mod, "ioaccel_guest.ko"),
+                "/bin/ioaccel-guest-agent": agent}
+
+    def _build_l2(self, root, udpbench, guest):
         _install_busybox(root)
         shutil.copy(udpbench, os.path.join(root, "bin", "udpbench"))
+        for dst, src in guest.items():
+            path = os.path.join(root, dst.lstrip("/"))
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            shutil.copy(src, path)
         shutil.copy(os.path.join(HERE, "l2", "init"), os.path.join(root, "init"))
         os.chmod(os.path.join(root, "init"), 0o755)
         mdir = os.path.join(root, "modules")
@@ -381,6 +403,49 @@ def extend_l1(images, name, files):
         finally:
             shutil.rmtree(work, ignore_errors=True)
     return ExtendedImages(images.kernel, out)
+
+
+def patched_qemu():
+    """{path in L1: host path} of the QEMU `make qemu` built (stripped) and
+    the libraries it needs beyond Debian's QEMU; {} when it is not built."""
+    p = subprocess.run([os.path.join(TOP, "qemu", "build-qemu"),
+                        "--cached"], stdout=subprocess.PIPE,
+                       stderr=subprocess.DEVNULL, text=True)
+    if p.returncode:
+        return {}
+    qemu = p.stdout.strip().split("=", 1)[1].strip("'")
+    stripped = os.path.join(os.path.dirname(qemu), "qemu-system-x86_64.stripped")
+    if (not os.path.exists(stripped) or
+            os.path.getmtime(stripped) < os.path.getmtime(qemu)):
+        _run(["strip", "-o", stripped, qemu], "strip " + qemu)
+    files = {"/testbed/bin/qemu-ioaccel": stripped}
+    for line in _run(["ldd", qemu], "ldd " + qemu).splitlines():
+        parts = line.split()
+        if "=>" in parts and parts[parts.index("=>") + 1].startswith("/"):
+            lib = parts[parts.index("=>") + 1]
+            files[lib] = lib
+    return files
+
+
+def build_ioaccel_ctl():
+    """shared-worker/ioaccel-ctl.c with libvirt-driver/lib/control.c, static
+    (cached by content): /dev/ioaccel from L1's plans.  Returns its path."""
+    srcs = [os.path.join(HERE, "shared-worker", "ioaccel-ctl.c"),
+            os.path.join(TOP, "libvirt-driver", "lib", "control.c"),
+            os.path.join(TOP, "libvirt-driver", "lib", "control.h")]
+    h = hashlib.sha256(b"ioaccel-ctl 1")
+    _hash_files(h, srcs)
+    d = os.path.join(testbed_dir(), "ioaccel-ctl", h.hexdigest()[:16])
+    out = os.path.join(d, "ioaccel-ctl")
+    if not os.path.exists(out):
+        os.makedirs(d, exist_ok=True)
+        _run(["gcc", "-std=c11", "-D_GNU_SOURCE", "-O2", "-Wall", "-Wextra",
+              "-Werror", "-static", "-I" + TOP,
+              "-I" + os.path.join(TOP, "libvirt-driver", "lib"),
+              "-o", out + ".tmp", srcs[0], srcs[1]],
+             "building ioaccel-ctl (gcc -static)")
+        os.replace(out + ".tmp", out)
+    return out
 
 
 # ---------------------------------------------------------------- L1 runs

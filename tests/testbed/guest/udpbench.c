@@ -24,6 +24,12 @@
  *                                    counts as lost and the next one goes.
  *   udpbench ifstat IFACE            the interface's packet counters and
  *                                    bytes in flight on its TX queue 0.
+ * Only through the agent:
+ *   sh COMMAND LINE                  run the rest of the line with /bin/sh -c
+ *                                    (the testbed's tests look at and change
+ *                                    the guest's state); one "result out
+ *                                    LINE" per line of its output, then
+ *                                    "result rc=N".
  *   udpbench ctl HOST CTLPORT WAIT_MS 'CMD ARGS' [LOCAL ARGV...]
  *                                    connect to an agent (retrying for up to
  *                                    WAIT_MS), run CMD there; when the agent
@@ -379,6 +385,36 @@ static void agent_ready(void)
 
 #define MAX_ARGS 16
 
+/* The agent's "sh": the words joined again, run by the shell. */
+static int agent_sh(int argc, char **argv)
+{
+	char cmd[512] = "", line[512];
+	size_t used = 0;
+	FILE *p;
+	int status;
+
+	for (int i = 0; i < argc; i++)
+		used += (size_t)snprintf(cmd + used, used < sizeof(cmd) ? sizeof(cmd) - used : 0,
+					 "%s%s", i ? " " : "", argv[i]);
+	if (!argc || used >= sizeof(cmd)) {
+		fail("usage: sh COMMAND LINE (at most %zu characters).", sizeof(cmd) - 1);
+		return 1;
+	}
+	fflush(result_out);
+	p = popen(cmd, "r");
+	if (!p) {
+		fail("cannot run '%s': %s.", cmd, strerror(errno));
+		return 1;
+	}
+	while (fgets(line, sizeof(line), p))
+		fprintf(result_out, "result out %s%s", line,
+			strchr(line, '\n') ? "" : "\n");
+	status = pclose(p);
+	fprintf(result_out, "result rc=%d\n",
+		WIFEXITED(status) ? WEXITSTATUS(status) : 128);
+	return 0;
+}
+
 static int cmd_agent(int argc, char **argv)
 {
 	struct sockaddr_in sa;
@@ -441,7 +477,8 @@ static int cmd_agent(int argc, char **argv)
 		}
 		result_out = agent_conn;
 		ready_hook = agent_ready;
-		rc = run_command(n, args);
+		rc = !strcmp(args[0], "sh") ? agent_sh(n - 1, args + 1) :
+					      run_command(n, args);
 		if (rc)
 			fprintf(agent_conn, "error %s failed\n", args[0]);
 		fflush(agent_conn);

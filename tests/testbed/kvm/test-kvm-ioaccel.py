@@ -113,28 +113,6 @@ fi
 """ % {"bad": BAD_LOG, "fuzz": FUZZ}
 
 
-def patched_qemu():
-    """{path in L1: host path} of the QEMU `make qemu` built (stripped) and
-    the libraries it needs beyond Debian's QEMU; {} when it is not built."""
-    p = subprocess.run([os.path.join(testbed.TOP, "qemu", "build-qemu"),
-                        "--cached"], stdout=subprocess.PIPE,
-                       stderr=subprocess.DEVNULL, text=True)
-    if p.returncode:
-        return {}
-    qemu = p.stdout.strip().split("=", 1)[1].strip("'")
-    stripped = os.path.join(os.path.dirname(qemu), "qemu-system-x86_64.stripped")
-    if (not os.path.exists(stripped) or
-            os.path.getmtime(stripped) < os.path.getmtime(qemu)):
-        testbed._run(["strip", "-o", stripped, qemu], "strip " + qemu)
-    files = {"/testbed/bin/qemu-ioaccel": stripped}
-    for line in testbed._run(["ldd", qemu], "ldd " + qemu).splitlines():
-        parts = line.split()
-        if "=>" in parts and parts[parts.index("=>") + 1].startswith("/"):
-            lib = parts[parts.index("=>") + 1]
-            files[lib] = lib
-    return files
-
-
 def phase_results(tap, run, phase):
     """The program's own results of a phase, then its completion and the
     kernel log."""
@@ -200,7 +178,7 @@ def main():
         if built.returncode:
             raise testbed.TestbedError(built.stderr.strip()[-2000:])
         binary = built.stdout.strip().split("=", 1)[1].strip("'")
-        files = patched_qemu()
+        files = testbed.patched_qemu()
         have_qemu = bool(files)
         files["/testbed/bin/ioaccel_test"] = binary
         images = testbed.extend_l1(images, "kvm-ioaccel", files)

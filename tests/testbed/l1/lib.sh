@@ -116,7 +116,8 @@ tb_snapshot() {
 }
 
 # tb_start_guests N [LABEL]: boot N L2 guests (1 vCPU each) and wait until
-# each agent answers.  Every guest has two virtio-net-pci NICs with vhost=on,
+# each agent answers.  TB_L2_QEMU (default qemu-system-x86_64), TB_L2_SMP
+# (1) and TB_L2_APPEND (kernel arguments added) change how.  Every guest has two virtio-net-pci NICs with vhost=on,
 # each over its own tap that QEMU creates:
 #   net 0: tapI.0, plain vhost-net        guest 10.0.I.2, L1 10.0.I.1
 #   net 1: tapI.1, tap poll-us=50         guest 10.1.I.2, L1 10.1.I.1
@@ -128,10 +129,10 @@ tb_start_guests() {
 	TB_GUEST_PIDS=
 	i=0
 	while [ $i -lt "$n" ]; do
-		qemu-system-x86_64 -enable-kvm -cpu host -smp 1 -m 256 \
+		${TB_L2_QEMU:-qemu-system-x86_64} -enable-kvm -cpu host -smp "${TB_L2_SMP:-1}" -m 256 \
 			-nodefaults -no-user-config -display none -no-reboot \
 			-kernel /l2/vmlinuz -initrd /l2/initrd.cpio \
-			-append "console=ttyS0 panic=-1 quiet loglevel=4 ioaccel.ip=10.0.$i.2/24,10.1.$i.2/24" \
+			-append "console=ttyS0 panic=-1 quiet loglevel=4 ioaccel.ip=10.0.$i.2/24,10.1.$i.2/24 ${TB_L2_APPEND:-}" \
 			-serial "file:/tmp/l2-$i.log" \
 			-netdev "tap,id=n0,ifname=tap$i.0,script=no,downscript=no,vhost=on" \
 			-device "virtio-net-pci,netdev=n0,mac=52:54:00:00:0$i:10,addr=0x4,romfile=" \

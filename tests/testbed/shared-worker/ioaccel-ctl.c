@@ -7,6 +7,7 @@
  *   ioaccel-ctl version
  *   ioaccel-ctl attach PID CPU shared|dedicated off|on|adaptive [RATE [IDLE_US]]
  *   ioaccel-ctl sched PID MAC WEIGHT throughput|latency [MAX_PACKETS [MAX_BYTES]]
+ *   ioaccel-ctl grant PID MASK
  *   ioaccel-ctl detach PID
  *
  * Output: "ok ..." (exit 0) or "error=NAME errno=N ..." (exit 1).
@@ -58,7 +59,7 @@ int main(int argc, char **argv)
 	struct ioaccel_kernel k;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: ioaccel-ctl version|attach|sched|detach ...\n");
+		fprintf(stderr, "usage: ioaccel-ctl version|attach|sched|grant|detach ...\n");
 		return 2;
 	}
 	ioaccel_kernel_probe(&k);
@@ -107,6 +108,13 @@ int main(int argc, char **argv)
 		s.max_packets = (uint32_t)num(argc > 6 ? argv[6] : NULL);
 		s.max_bytes = num(argc > 7 ? argv[7] : NULL);
 		return result("sched", ioaccel_kernel_set_device_sched(&k, &s));
+	}
+	if (strcmp(argv[1], "grant") == 0 && argc >= 4) {
+		struct ioaccel_ctl_grant g = { .size = sizeof(g) };
+
+		g.pid = (int32_t)num(argv[2]);
+		g.grants = (uint32_t)num(argv[3]);
+		return result("grant", ioaccel_kernel_grant(&k, &g));
 	}
 	if (strcmp(argv[1], "detach") == 0 && argc >= 3)
 		return result("detach", ioaccel_kernel_detach(&k, (pid_t)num(argv[2])));
