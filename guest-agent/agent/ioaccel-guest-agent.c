@@ -155,17 +155,13 @@ static int write_mask(const char *dir, unsigned long mask)
 	return e;
 }
 
-/* The module's state; the per-vCPU lines of "cpus" are counted. */
+/* What is in effect (apply() reads the grants); "cpus" lines are counted. */
 static int read_state(const char *dir, struct state *s)
 {
 	char cpus[8192], *line, *save = NULL;
 	int e;
 
-	e = read_mask(dir, "granted", &s->granted);
-	if (!e)
-		e = read_mask(dir, "supported", &s->supported);
-	if (!e)
-		e = read_mask(dir, "enabled", &s->enabled);
+	e = read_mask(dir, "enabled", &s->enabled);
 	if (!e)
 		e = read_mask(dir, "notifications", &s->notifications);
 	if (!e)

@@ -40,7 +40,6 @@
 #endif
 
 struct ioaccel_cpu {
-	u64 enabled;		/* QUERY(ENABLED) after the last change */
 	long error;		/* hypercall result of the last change */
 	unsigned long notifications;
 };
@@ -118,8 +117,7 @@ static void ioaccel_apply_this_cpu(u64 want)
 			r = ioaccel_hc(IOACCEL_HC_ENABLE, want & ~enabled, 0);
 	}
 	enabled = ioaccel_query(IOACCEL_QUERY_ENABLED);
-	c->enabled = enabled < 0 ? 0 : enabled;
-	if (!(c->enabled & IOACCEL_F_EXITLESS_DELIVERY))
+	if (enabled < 0 || !(enabled & IOACCEL_F_EXITLESS_DELIVERY))
 		ioaccel_set_shadow_idt(false);
 	c->error = r;
 }

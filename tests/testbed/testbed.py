@@ -243,6 +243,14 @@ def _copy_file(src, root):
     shutil.copy2(src, dst)
 
 
+def _install_files(root, files):
+    """Copy files ({path under root: host path}) into the tree at root."""
+    for dst, src in files.items():
+        path = os.path.join(root, dst.lstrip("/"))
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        shutil.copy2(src, path)
+
+
 def _qemu_files():
     """QEMU and every shared library it loads (ldd), with the loader."""
     files = [QEMU]
@@ -315,10 +323,7 @@ class Images:
     def _build_l2(self, root, udpbench, guest):
         _install_busybox(root)
         shutil.copy(udpbench, os.path.join(root, "bin", "udpbench"))
-        for dst, src in guest.items():
-            path = os.path.join(root, dst.lstrip("/"))
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            shutil.copy(src, path)
+        _install_files(root, guest)
         shutil.copy(os.path.join(HERE, "l2", "init"), os.path.join(root, "init"))
         os.chmod(os.path.join(root, "init"), 0o755)
         mdir = os.path.join(root, "modules")
@@ -390,10 +395,7 @@ def extend_l1(images, name, files):
         work = tempfile.mkdtemp(prefix="extra.", dir=d)
         try:
             root = os.path.join(work, "root")
-            for dst, src in files.items():
-                path = os.path.join(root, dst.lstrip("/"))
-                os.makedirs(os.path.dirname(path), exist_ok=True)
-                shutil.copy2(src, path)
+            _install_files(root, files)
             _write_cpio(root, os.path.join(work, "extra.cpio"))
             with open(os.path.join(work, "l1.cpio"), "wb") as f:
                 for part in (images.l1, os.path.join(work, "extra.cpio")):
