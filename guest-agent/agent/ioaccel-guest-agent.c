@@ -49,6 +49,8 @@ struct state {
 
 static volatile sig_atomic_t stop_signal;
 
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 static void say(const char *fmt, ...)
 {
 	va_list ap;
