@@ -108,8 +108,12 @@ static void ioaccel_apply_this_cpu(u64 want)
 		c->error = enabled;
 		return;
 	}
-	if (enabled & ~want)
-		r = ioaccel_hc(IOACCEL_HC_DISABLE, enabled & ~want, 0);
+	/*
+	 * QUERY(ENABLED) hides what a revoke took away, but the host keeps
+	 * it enabled for a later grant: disable everything not wanted.
+	 */
+	if (IOACCEL_F_ALL & ~want)
+		r = ioaccel_hc(IOACCEL_HC_DISABLE, IOACCEL_F_ALL & ~want, 0);
 	if (!r && (want & ~enabled)) {
 		if (want & IOACCEL_F_EXITLESS_DELIVERY)
 			r = ioaccel_set_shadow_idt(true);

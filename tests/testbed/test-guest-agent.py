@@ -22,6 +22,7 @@ Logs: build/testbed/logs/guest-agent-*/.
 """
 
 import os
+import re
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -98,7 +99,7 @@ if tb_load_modules patched; then
 		ga_guest deny "echo 1 >%(sysfs)s/enable"
 		ga_host deny
 		/testbed/bin/ioaccel-ctl grant "$GA_PID" 1 | sed 's/^/L1: ioaccel-ctl: /'
-		ga_wait granted cpus_enabled=2
+		ga_wait granted enabled=0x1
 		ga_host granted
 		ga_guest notify-before cat %(sysfs)s/notifications
 		ga_notify
@@ -115,7 +116,7 @@ if tb_load_modules patched; then
 		ga_wait revoked enabled=0x0
 		ga_host revoked
 		/testbed/bin/ioaccel-ctl grant "$GA_PID" 1 | sed 's/^/L1: ioaccel-ctl: /'
-		ga_wait regranted cpus_enabled=2
+		ga_wait regranted enabled=0x1
 		ga_host regranted
 		ga_guest stop "kill -TERM \$(pidof ioaccel-guest-agent); sleep 2; cat /tmp/agent.status"
 		ga_host stopped
@@ -126,12 +127,12 @@ if tb_load_modules patched; then
 		ga_guest l2log "dmesg | grep -E '%(bad)s|ioaccel_guest' | head -n 20"
 		tb_stop_guests
 	fi
+	tb_unload_modules patched
 	bad=$(dmesg | grep -cE '%(bad)s')
 	tb_emit "gadmesg bad=$bad"
 	dmesg | grep -E '%(bad)s' | head -n 20 | while IFS= read -r l; do
 		tb_emit "gadmesgline line=$l"
 	done
-	tb_unload_modules patched
 fi
 """ % {"sysfs": SYSFS, "notify": NOTIFY, "packets": PACKETS, "bad": BAD_LOG}
 
@@ -144,9 +145,11 @@ def guest_out(run, label):
 
 
 def status(run, label):
+    """The agent's status file of a ga_wait step (the module's per-vCPU
+    lines, cpuN ..., left out)."""
     lines, _ = guest_out(run, label)
     return dict(line.split("=", 1) for line in lines if "=" in line
-                and not line.startswith("cpu"))
+                and not re.match(r"cpu\d", line))
 
 
 def host(run, label):
@@ -158,11 +161,20 @@ def host(run, label):
     return vcpus, stats
 
 
+def mask(text):
+    """A hexadecimal value of KVM's debugfs (0x0000000000000001), or None."""
+    try:
+        return int(text, 16)
+    except (TypeError, ValueError):
+        return None
+
+
 def enabled_on(vcpus, want):
-    """Every vCPU has the mask @want in effect at KVM, and a shadow IDT
+    """Every vCPU has the mask @want enabled at KVM, and a shadow IDT
     registered exactly when delivery is on."""
     return len(vcpus) == 2 and all(
-        e and int(e, 16) == want and ((idt not in ("", "0", "0x0")) == bool(want & 1))
+        mask(e) == want and mask(idt) is not None and
+        bool(mask(idt)) == bool(want & 1)
         for e, idt in vcpus.values())
 
 
@@ -236,12 +248,13 @@ def main():
     _, s2 = host(run, "traffic")
     for case, what in (("ga-tx", "TX"), ("ga-rx", "RX")):
         r = testbed.case_result(run, case)
-        ok = bool(r) and r.get("complete") and r.get("sent") == PACKETS and \
-            r.get("received") == PACKETS
+        ok = bool(r) and r.get("complete") and r.get("packets_sent") == PACKETS and \
+            r.get("packets_received") == PACKETS
         if ok:
             print("# %s: sent %d, received %d; exits by reason %s" %
-                  (what, r["sent"], r["received"],
-                   {testbed.reason_name(k): v for k, v in r["reasons"].items()}))
+                  (what, r["packets_sent"], r["packets_received"],
+                   {testbed.reason_name(k): v
+                    for k, v in r["exits_by_reason"].items()}))
         tap.result(ok, "vhost-net %s of %d datagrams while exitless: nothing lost"
                    % (what, PACKETS), repr(r))
     entries = s2.get("ioaccel_eli_entries", -1) - s1.get("ioaccel_eli_entries", 0)
@@ -253,8 +266,8 @@ def main():
                "was swallowed", repr(s2))
 
     vcpus, _ = host(run, "offline")
-    tap.result(vcpus.get("1", ("", ""))[0] == "0x0" and
-               vcpus.get("0", ("", ""))[0] == "0x1",
+    tap.result(mask(vcpus.get("1", ("", ""))[0]) == 0 and
+               mask(vcpus.get("0", ("", ""))[0]) == 1,
                "CPU offline in the guest turns delivery off on that vCPU only",
                repr(vcpus))
     vcpus, _ = host(run, "online")
@@ -299,7 +312,7 @@ def main():
                "\n".join(lines))
     d = run.find("gadmesg")
     tap.result(bool(d) and d[0]["bad"] == "0",
-               "L1's kernel log has no WARN/BUG/Oops line",
+               "L1's kernel log has no WARN/BUG/Oops line (modules unloaded)",
                "\n".join(r.get("line", "") for r in run.find("gadmesgline")))
     tap.plan_done(run, L1_TIMEOUT)
     return 1 if tap.failed else 0

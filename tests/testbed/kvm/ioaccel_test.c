@@ -731,6 +731,30 @@ static void test_eli(struct kvm_vm *vm, struct kvm_vcpu *vcpu)
 	      query(vcpu, Q_ENABLED) == 0,
 	      "revoked during a run, all 6 notifications arrive (%lld exitless, %lld through the normal path)",
 	      d[S_DELIVERED], d[S_FALLBACKS]);
+
+	/*
+	 * After a revoke the guest can still turn everything off, so that a
+	 * later grant does not bring back a shadow IDT it has freed.
+	 */
+	check(hc(vcpu, HC_DISABLE, F_DELIVERY, 0, 0, 0) == 0 &&
+	      hc(vcpu, HC_SET_SHADOW_IDT, 0, 0, 0, 0) == 0,
+	      "revoked, the guest may still DISABLE and unregister its shadow IDT");
+	grant(getpid(), F_DELIVERY);
+	check(query(vcpu, Q_ENABLED) == 0 &&
+	      hc(vcpu, HC_ENABLE, F_DELIVERY, 0, 0, 0) == 0,
+	      "granted again, nothing is in effect until the guest enables it");
+	*count = 0;
+	*stop = 0;
+	eli_snap(vm, before);
+	eli_start(&r, vcpu, OP_ELI_WAIT, 2);
+	got = eli_notify_n(vm, count, 2);
+	*stop = 1;
+	pthread_join(r.thread, NULL);
+	eli_delta(vm, before, d, "unregistered");
+	check(got == 2 && d[S_ENTRIES] == 0 && d[S_FALLBACKS] == 2,
+	      "with its shadow IDT unregistered the vCPU never runs exitless (%lld exitless entries, %lld notifications through the normal path)",
+	      d[S_ENTRIES], d[S_FALLBACKS]);
+	grant(getpid(), 0);
 	check(vm_stat(vm, "ioaccel_eli_swallowed") == 0,
 	      "no host interrupt was ever left in the guest (ioaccel_eli_swallowed 0)");
 }

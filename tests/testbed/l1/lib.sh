@@ -77,6 +77,7 @@ tb_load_modules() {
 tb_unload_modules() {
 	set_=$1
 	ok=1
+	tb_trace_teardown
 	for m in $(cat "/testbed/modules/$set_/unload-order"); do
 		if grep -q "^$m " /proc/modules; then
 			rmmod "$m" || ok=0
@@ -88,15 +89,26 @@ tb_unload_modules() {
 
 # Exits per reason: a histogram trigger on kvm:kvm_exit (set again after
 # each kvm load, since the event goes away with the module).
+TB_EXIT_HIST='hist:keys=exit_reason:sort=hitcount:size=256'
+# MSR exits by MSR index (TSC deadline, x2APIC EOI/ICR, ...).
+TB_MSR_HIST='hist:keys=ecx,write:sort=hitcount:size=256'
 tb_trace_setup() {
 	trig=/sys/kernel/tracing/events/kvm/kvm_exit/trigger
 	if [ -e "$trig" ]; then
-		echo 'hist:keys=exit_reason:sort=hitcount:size=256' >"$trig"
-		# MSR exits by MSR index (TSC deadline, x2APIC EOI/ICR, ...).
-		echo 'hist:keys=ecx,write:sort=hitcount:size=256' \
-			>/sys/kernel/tracing/events/kvm/kvm_msr/trigger
+		echo "$TB_EXIT_HIST" >"$trig"
+		echo "$TB_MSR_HIST" >/sys/kernel/tracing/events/kvm/kvm_msr/trigger
 	else
 		echo "L1: no kvm_exit tracepoint"
+	fi
+}
+
+# The triggers go before kvm does: a module unloaded with a probe still on
+# one of its tracepoints WARNs (tp_module_going_check_quiescent).
+tb_trace_teardown() {
+	d=/sys/kernel/tracing/events/kvm
+	if [ -e $d/kvm_exit/trigger ]; then
+		echo "!$TB_EXIT_HIST" >$d/kvm_exit/trigger 2>/dev/null || true
+		echo "!$TB_MSR_HIST" >$d/kvm_msr/trigger 2>/dev/null || true
 	fi
 }
 
@@ -214,8 +226,9 @@ tb_stop_guests() {
 tb_ship_l2_logs() {
 	i=0
 	while [ $i -lt "$TB_GUESTS" ]; do
-		cat "/tmp/l2-$i.log" "/tmp/l2-$i.qemu" 2>/dev/null | tr -d '\r' |
-			sed "s/^/@@ l2log guest=$i line=/" >"$TB_OUT"
+		# A console cut mid-line must not swallow the next record.
+		{ cat "/tmp/l2-$i.log" "/tmp/l2-$i.qemu" 2>/dev/null; echo; } |
+			tr -d '\r' | sed -n "/./s/^/@@ l2log guest=$i line=/p" >"$TB_OUT"
 		i=$((i + 1))
 	done
 }
