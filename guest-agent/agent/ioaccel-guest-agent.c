@@ -219,6 +219,9 @@ static int apply(const char *dir, unsigned long allowed, struct state *s, struct
 		return e;
 	}
 	want = s->granted & s->supported & allowed;
+	/* Posted vectors are announced by exitless delivery's notification. */
+	if (!(want & 0x1))
+		want &= ~0x4UL;
 	s->wanted = want;
 	if (want != current) {
 		e = write_mask(dir, want);

@@ -10,16 +10,22 @@
  * kernel's own gates 0-31 and the notification vector, every other gate
  * not present) and the handler of the notification vector, which is
  * POSTED_INTR_WAKEUP_VECTOR, so the kernel's own IDT entry for it is used
- * and its hook counts the notifications.  Everything is turned off on
+ * and its hook counts the notifications; and PV posted interrupts: a page
+ * per vCPU in which the host posts device vectors, whose interrupts the
+ * hook then handles (generic_handle_irq()).  Everything is turned off on
  * reboot and kexec (the boot CPU keeps its registration across kexec: the
  * new kernel would take host interrupts through a stale shadow IDT) and
  * when the module is removed.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bitops.h>
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
 #include <linux/gfp.h>
+#include <linux/irq.h>
+#include <linux/irqdesc.h>
+#include <linux/irqdomain.h>
 #include <linux/kobject.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -27,10 +33,13 @@
 #include <linux/reboot.h>
 #include <linux/smp.h>
 #include <linux/sysfs.h>
+#include <asm/apic.h>
 #include <asm/cpufeature.h>
 #include <asm/cpuid.h>
 #include <asm/desc.h>
+#include <asm/hw_irq.h>
 #include <asm/irq_vectors.h>
+#include <asm/irqdomain.h>
 #include <asm/kvm_para.h>
 
 #include "ioaccel_guest_abi.h"
@@ -42,6 +51,11 @@
 struct ioaccel_cpu {
 	long error;		/* hypercall result of the last change */
 	unsigned long notifications;
+	/* PV posted interrupts */
+	struct ioaccel_posted *posted;	/* this vCPU's page */
+	unsigned long posted_irqs;	/* handled from the page */
+	unsigned long posted_resent;	/* sent back through the virtual APIC */
+	unsigned int vector_irq[NR_VECTORS];	/* last irq seen at a vector */
 };
 
 static DEFINE_PER_CPU(struct ioaccel_cpu, ioaccel_cpu);
@@ -67,6 +81,8 @@ static int ioaccel_errno(long r)
 		return -EOPNOTSUPP;
 	case IOACCEL_E_NOSYS:
 		return -ENODEV;
+	case IOACCEL_E_FAULT:
+		return -EFAULT;
 	default:
 		return r < 0 ? -EIO : 0;
 	}
@@ -89,6 +105,89 @@ static long ioaccel_set_shadow_idt(bool on)
 		return ioaccel_hc(IOACCEL_HC_SET_SHADOW_IDT, 0, 0);
 	return ioaccel_hc(IOACCEL_HC_SET_SHADOW_IDT, (unsigned long)ioaccel_shadow_idt,
 			  IOACCEL_SHADOW_IDT_LIMIT);
+}
+
+/*
+ * The irq whose interrupts arrive at @vector on @cpu: an irq of the x86
+ * vector domain with that vector and @cpu in its effective affinity.
+ */
+static bool ioaccel_irq_at(unsigned int irq, unsigned int vector, unsigned int cpu)
+{
+	struct irq_data *d = irq_get_irq_data(irq), *root = d;
+	struct irq_cfg *cfg;
+
+	if (!d)
+		return false;
+	while (root->parent_data)
+		root = root->parent_data;
+	if (root->domain != x86_vector_domain)
+		return false;
+	cfg = irqd_cfg(d);
+	return cfg && cfg->vector == vector &&
+	       cpumask_test_cpu(cpu, irq_data_get_effective_affinity_mask(d));
+}
+
+/* The irq of @vector on this CPU (0: none): the last one, else a scan. */
+static unsigned int ioaccel_vector_irq(struct ioaccel_cpu *c, unsigned int vector)
+{
+	unsigned int cpu = smp_processor_id(), irq = c->vector_irq[vector];
+
+	if (irq && ioaccel_irq_at(irq, vector, cpu))
+		return irq;
+	for (irq = 1; irq < nr_irqs; irq++) {
+		if (ioaccel_irq_at(irq, vector, cpu)) {
+			c->vector_irq[vector] = irq;
+			return irq;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Take the vectors the host posted in this vCPU's page: ON first, so that
+ * a vector posted after this raises a new notification, then every PIR
+ * word at once.  In the notification's handler (hard IRQ) each goes to its
+ * irq's handler; otherwise (@resend), or when no irq has that vector here
+ * (it moved), it is sent to this vCPU's virtual APIC, as if never posted.
+ */
+static void ioaccel_posted_take(struct ioaccel_cpu *c, bool resend)
+{
+	struct ioaccel_posted *p = c->posted;
+	unsigned int irq, bit, i;
+	unsigned long w;
+
+	test_and_clear_bit(0, (unsigned long *)&p->control);
+	for (i = 0; i < ARRAY_SIZE(p->pir); i++) {
+		w = xchg(&p->pir[i], 0);
+		for_each_set_bit(bit, &w, 64) {
+			irq = resend ? 0 : ioaccel_vector_irq(c, i * 64 + bit);
+			if (irq && !generic_handle_irq(irq)) {
+				c->posted_irqs++;
+				continue;
+			}
+			__apic_send_IPI_self(i * 64 + bit);
+			c->posted_resent++;
+		}
+	}
+}
+
+/*
+ * Register this vCPU's posted-interrupt page with the host, or unregister
+ * it and send what is still posted in it through the virtual APIC.
+ */
+static long ioaccel_set_posted_page(bool on)
+{
+	struct ioaccel_cpu *c = this_cpu_ptr(&ioaccel_cpu);
+	long r;
+
+	if (!c->posted)
+		return on ? IOACCEL_E_OPNOTSUPP : 0;
+	if (on)
+		return ioaccel_hc(IOACCEL_HC_REGISTER_PAGE, __pa(c->posted),
+				  IOACCEL_PAGE_POSTED);
+	r = ioaccel_hc(IOACCEL_HC_REGISTER_PAGE, 0, IOACCEL_PAGE_POSTED);
+	ioaccel_posted_take(c, true);
+	return r;
 }
 
 /*
@@ -117,10 +216,14 @@ static void ioaccel_apply_this_cpu(u64 want)
 	if (!r && (want & ~enabled)) {
 		if (want & IOACCEL_F_EXITLESS_DELIVERY)
 			r = ioaccel_set_shadow_idt(true);
+		if (!r && (want & IOACCEL_F_POSTED_PV))
+			r = ioaccel_set_posted_page(true);
 		if (!r)
 			r = ioaccel_hc(IOACCEL_HC_ENABLE, want & ~enabled, 0);
 	}
 	enabled = ioaccel_query(IOACCEL_QUERY_ENABLED);
+	if (enabled < 0 || !(enabled & IOACCEL_F_POSTED_PV))
+		ioaccel_set_posted_page(false);
 	if (enabled < 0 || !(enabled & IOACCEL_F_EXITLESS_DELIVERY))
 		ioaccel_set_shadow_idt(false);
 	c->error = r;
@@ -175,7 +278,12 @@ static int ioaccel_cpu_offline(unsigned int cpu)
 /* The hook of POSTED_INTR_WAKEUP_VECTOR's handler, which did the EOI. */
 static void ioaccel_notified(void)
 {
-	this_cpu_inc(ioaccel_cpu.notifications);
+	struct ioaccel_cpu *c = this_cpu_ptr(&ioaccel_cpu);
+
+	c->notifications++;
+	/* Registered or not: the host may have posted before it was dropped. */
+	if (c->posted)
+		ioaccel_posted_take(c, false);
 }
 
 static int ioaccel_reboot(struct notifier_block *nb, unsigned long action,
@@ -254,6 +362,9 @@ static ssize_t enable_store(struct kobject *k, struct kobj_attribute *a,
 		return -EINVAL;
 	if (want & ~ioaccel_supported)
 		return -EOPNOTSUPP;
+	/* Posted vectors are announced by exitless delivery's notification. */
+	if ((want & IOACCEL_F_POSTED_PV) && !(want & IOACCEL_F_EXITLESS_DELIVERY))
+		return -EINVAL;
 	mutex_lock(&ioaccel_lock);
 	cpus_read_lock();
 	old = ioaccel_wanted;
@@ -289,9 +400,11 @@ static ssize_t cpus_show(struct kobject *k, struct kobj_attribute *a, char *buf)
 	for_each_online_cpu(cpu) {
 		struct ioaccel_cpu *c = per_cpu_ptr(&ioaccel_cpu, cpu);
 
-		len += sysfs_emit_at(buf, len, "cpu%d enabled=0x%llx error=%d notifications=%lu\n",
+		len += sysfs_emit_at(buf, len,
+				     "cpu%d enabled=0x%llx error=%d notifications=%lu posted=%lu resent=%lu\n",
 				     cpu, ioaccel_enabled_on(cpu), ioaccel_errno(c->error),
-				     READ_ONCE(c->notifications));
+				     READ_ONCE(c->notifications), READ_ONCE(c->posted_irqs),
+				     READ_ONCE(c->posted_resent));
 	}
 	cpus_read_unlock();
 	return len;
@@ -371,6 +484,40 @@ static const char *ioaccel_eli_unusable(void)
 	return NULL;
 }
 
+static void ioaccel_posted_free(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		free_page((unsigned long)per_cpu(ioaccel_cpu, cpu).posted);
+		per_cpu(ioaccel_cpu, cpu).posted = NULL;
+	}
+}
+
+/*
+ * A posted-interrupt page per possible vCPU.  The host may post the device
+ * vectors, which this kernel handles through irq descriptors; never its
+ * system vectors (timer, IPIs, the notification itself), which have none.
+ */
+static int ioaccel_posted_alloc(void)
+{
+	struct ioaccel_posted *p;
+	int cpu, v;
+
+	for_each_possible_cpu(cpu) {
+		p = (struct ioaccel_posted *)get_zeroed_page(GFP_KERNEL);
+		if (!p) {
+			ioaccel_posted_free();
+			return -ENOMEM;
+		}
+		for (v = FIRST_EXTERNAL_VECTOR; v < FIRST_SYSTEM_VECTOR; v++)
+			if (v != IA32_SYSCALL_VECTOR)
+				__set_bit(v, (unsigned long *)p->postable);
+		per_cpu(ioaccel_cpu, cpu).posted = p;
+	}
+	return 0;
+}
+
 static int __init ioaccel_guest_init(void)
 {
 	const char *why;
@@ -396,6 +543,8 @@ static int __init ioaccel_guest_init(void)
 		pr_info("exitless delivery not available: %s\n", why);
 	else
 		ioaccel_supported |= IOACCEL_F_EXITLESS_DELIVERY;
+	if (!why && (ioaccel_host & IOACCEL_F_POSTED_PV) && !ioaccel_posted_alloc())
+		ioaccel_supported |= IOACCEL_F_POSTED_PV;
 
 	kvm_set_posted_intr_wakeup_handler(ioaccel_notified);
 	err = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "virt/ioaccel_guest:online",
@@ -422,6 +571,7 @@ out_hp:
 	cpuhp_remove_state(ioaccel_hp_state);
 out_handler:
 	kvm_set_posted_intr_wakeup_handler(NULL);
+	ioaccel_posted_free();
 	free_page((unsigned long)ioaccel_shadow_idt);
 	return err;
 }
@@ -434,6 +584,7 @@ static void __exit ioaccel_guest_exit(void)
 	ioaccel_off_all();
 	cpuhp_remove_state(ioaccel_hp_state);
 	kvm_set_posted_intr_wakeup_handler(NULL);
+	ioaccel_posted_free();
 	free_page((unsigned long)ioaccel_shadow_idt);
 }
 

@@ -30,10 +30,25 @@
 #define IOACCEL_ABI_VERSION		1
 #define IOACCEL_SHADOW_IDT_LIMIT	0xfff
 
-/* Return codes: -KVM_ENOSYS, -KVM_EPERM, -KVM_EINVAL, -KVM_EOPNOTSUPP. */
+/* KVM_HC_IOACCEL_REGISTER_PAGE kinds; the posted-interrupt page's layout. */
+#define IOACCEL_PAGE_POSTED		1
+
+struct ioaccel_posted {
+	u64 pir[4];		/* the host's: pending vectors */
+	u64 control;		/* IOACCEL_POSTED_ON */
+	u64 postable[4];	/* the guest's: vectors the host may post */
+};
+
+#define IOACCEL_POSTED_ON		BIT_ULL(0)
+
+/*
+ * Return codes: -KVM_ENOSYS, -KVM_EPERM, -KVM_EINVAL, -KVM_EOPNOTSUPP,
+ * -KVM_EFAULT.
+ */
 #define IOACCEL_E_NOSYS			(-1000L)
 #define IOACCEL_E_PERM			(-1L)
 #define IOACCEL_E_INVAL			(-22L)
 #define IOACCEL_E_OPNOTSUPP		(-95L)
+#define IOACCEL_E_FAULT			(-14L)
 
 #endif

@@ -10,11 +10,12 @@ agent; L1 looks at the guest through the udpbench agent's `sh` and at the
 host through KVM's debugfs, and checks, in order:
 
   discovery with nothing granted; the module refusing an enable that is not
-  granted; the grant (ioaccel-ctl grant, the real IOACCEL_IOC_GRANT_VM)
-  followed by the agent on both vCPUs, with the shadow IDT registered;
-  notifications (debugfs vcpuN/ioaccel_eli_notify) reaching the guest's
-  handler; vhost-net TX and RX with nothing lost while the vCPUs run
-  exitless; CPU hotplug (offline disables, online enables again); revoke
+  granted; the grant of exitless delivery and PV posted interrupts
+  (ioaccel-ctl grant, the real IOACCEL_IOC_GRANT_VM) followed by the agent
+  on both vCPUs, with the shadow IDT registered; notifications (debugfs
+  vcpuN/ioaccel_eli_notify) reaching the guest's handler; vhost-net TX and
+  RX with nothing lost while the vCPUs run exitless, virtio-net's
+  interrupts posted and handled from the guest's pages; CPU hotplug (offline disables, online enables again); revoke
   and grant again; the agent's SIGTERM turning everything off; rmmod with
   the feature on; no WARN/BUG/Oops in L1's or the guest's kernel log.
 
@@ -32,6 +33,8 @@ import testbed  # noqa: E402
 L1_TIMEOUT = 1500
 PACKETS = 2000
 NOTIFY = 10     # per vCPU
+# Exitless delivery and PV posted interrupts (docs/hypercall-abi.md).
+GRANT = 0x5
 BAD_LOG = "WARNING:|BUG:|Oops|general protection|Call Trace|RIP:|lockdep"
 SYSFS = "/sys/kernel/ioaccel_guest"
 
@@ -59,7 +62,8 @@ ga_host() {
 		tb_emit "gahost label=$1 vcpu=$v enabled=$(cat "$d/vcpu$v/ioaccel_enabled" 2>/dev/null) idt=$(cat "$d/vcpu$v/ioaccel_shadow_idt" 2>/dev/null)"
 	done
 	for s in ioaccel_eli_entries ioaccel_eli_delivered ioaccel_eli_bounced \
-		ioaccel_eli_fallbacks ioaccel_eli_swallowed ioaccel_eli_kicks; do
+		ioaccel_eli_fallbacks ioaccel_eli_swallowed ioaccel_eli_kicks \
+		ioaccel_posted ioaccel_posted_renotified; do
 		tb_emit "gastat label=$1 name=$s value=$(cat "$d/$s" 2>/dev/null)"
 	done
 }
@@ -98,8 +102,8 @@ if tb_load_modules patched; then
 		ga_guest discovery "cd %(sysfs)s && echo version=\$(cat version) granted=\$(cat granted) supported=\$(cat supported) vector=\$(cat eli_vector)"
 		ga_guest deny "echo 1 >%(sysfs)s/enable"
 		ga_host deny
-		/testbed/bin/ioaccel-ctl grant "$GA_PID" 1 | sed 's/^/L1: ioaccel-ctl: /'
-		ga_wait granted enabled=0x1
+		/testbed/bin/ioaccel-ctl grant "$GA_PID" %(grant)d | sed 's/^/L1: ioaccel-ctl: /'
+		ga_wait granted enabled=%(grant)#x
 		ga_host granted
 		ga_guest notify-before cat %(sysfs)s/notifications
 		ga_notify
@@ -108,6 +112,7 @@ if tb_load_modules patched; then
 		tb_measure ga-tx tx 1500 %(packets)d ioaccel-eli
 		tb_measure ga-rx rx 1500 %(packets)d ioaccel-eli
 		ga_host traffic
+		ga_guest posted cat %(sysfs)s/cpus
 		ga_guest offline "echo 0 >/sys/devices/system/cpu/cpu1/online"
 		ga_host offline
 		ga_guest online "echo 1 >/sys/devices/system/cpu/cpu1/online; sleep 1; cat %(sysfs)s/cpus"
@@ -115,12 +120,12 @@ if tb_load_modules patched; then
 		/testbed/bin/ioaccel-ctl grant "$GA_PID" 0 | sed 's/^/L1: ioaccel-ctl: /'
 		ga_wait revoked enabled=0x0
 		ga_host revoked
-		/testbed/bin/ioaccel-ctl grant "$GA_PID" 1 | sed 's/^/L1: ioaccel-ctl: /'
-		ga_wait regranted enabled=0x1
+		/testbed/bin/ioaccel-ctl grant "$GA_PID" %(grant)d | sed 's/^/L1: ioaccel-ctl: /'
+		ga_wait regranted enabled=%(grant)#x
 		ga_host regranted
 		ga_guest stop "kill -TERM \$(pidof ioaccel-guest-agent); sleep 2; cat /tmp/agent.status"
 		ga_host stopped
-		ga_guest reenable "echo 1 >%(sysfs)s/enable; cat %(sysfs)s/enabled"
+		ga_guest reenable "echo %(grant)d >%(sysfs)s/enable; cat %(sysfs)s/enabled"
 		ga_host reenabled
 		ga_guest rmmod "rmmod ioaccel_guest"
 		ga_host rmmod
@@ -134,7 +139,8 @@ if tb_load_modules patched; then
 		tb_emit "gadmesgline line=$l"
 	done
 fi
-""" % {"sysfs": SYSFS, "notify": NOTIFY, "packets": PACKETS, "bad": BAD_LOG}
+""" % {"sysfs": SYSFS, "notify": NOTIFY, "packets": PACKETS, "bad": BAD_LOG,
+       "grant": GRANT}
 
 
 def guest_out(run, label):
@@ -179,10 +185,10 @@ def enabled_on(vcpus, want):
 
 
 def main():
-    tap = testbed.Tap(21)
+    tap = testbed.Tap(22)
     qemu = testbed.patched_qemu()
     if not qemu:
-        for _ in range(21):
+        for _ in range(22):
             tap.result(True, "guest agent", skip="make qemu has not built the "
                        "patched QEMU: the guest would not see KVM_FEATURE_IOACCEL")
         return 0
@@ -208,7 +214,7 @@ def main():
                st.get("enabled") == "0x0",
                "nothing granted: the agent runs and enables nothing", repr(st))
     lines, _ = guest_out(run, "discovery")
-    want = "version=1 granted=0x0 supported=0x1 vector=0xf1"
+    want = "version=1 granted=0x0 supported=%#x vector=0xf1" % GRANT
     tap.result(lines == [want], "discovery: " + want, repr(lines))
     lines, rc = guest_out(run, "deny")
     vcpus, _ = host(run, "deny")
@@ -218,10 +224,10 @@ def main():
 
     st = status(run, "granted")
     vcpus, _ = host(run, "granted")
-    tap.result(st.get("enabled") == "0x1" and st.get("cpus_enabled") == "2",
-               "after the grant the agent enables exitless delivery on both vCPUs",
-               repr(st))
-    tap.result(enabled_on(vcpus, 1),
+    tap.result(st.get("enabled") == "%#x" % GRANT and st.get("cpus_enabled") == "2",
+               "after the grant the agent enables exitless delivery and PV "
+               "posted interrupts on both vCPUs", repr(st))
+    tap.result(enabled_on(vcpus, GRANT),
                "KVM has delivery enabled and a shadow IDT registered on both vCPUs",
                repr(vcpus))
 
@@ -264,15 +270,26 @@ def main():
     tap.result(entries > 0 and s2.get("ioaccel_eli_swallowed") == 0,
                "the vCPUs ran exitless under traffic and no host interrupt "
                "was swallowed", repr(s2))
+    lines, _ = guest_out(run, "posted")
+    handled = sum(int(m) for line in lines for m in re.findall(r" posted=(\d+)", line))
+    resent = sum(int(m) for line in lines for m in re.findall(r" resent=(\d+)", line))
+    posted = s2.get("ioaccel_posted", -1) - s1.get("ioaccel_posted", 0)
+    print("# PV posted during traffic: KVM posted %d interrupts; the guest "
+          "handled %d from its pages, sent %d back through its APIC" %
+          (posted, handled, resent))
+    tap.result(posted > 0 and handled > 0,
+               "virtio-net's interrupts were posted to the running vCPUs and "
+               "handled from the guest's pages (%d posted, %d handled)" %
+               (posted, handled), "\n".join(lines))
 
     vcpus, _ = host(run, "offline")
     tap.result(mask(vcpus.get("1", ("", ""))[0]) == 0 and
-               mask(vcpus.get("0", ("", ""))[0]) == 1,
+               mask(vcpus.get("0", ("", ""))[0]) == GRANT,
                "CPU offline in the guest turns delivery off on that vCPU only",
                repr(vcpus))
     vcpus, _ = host(run, "online")
     lines, _ = guest_out(run, "online")
-    tap.result(enabled_on(vcpus, 1),
+    tap.result(enabled_on(vcpus, GRANT),
                "CPU online enables it again (hotplug callback)",
                repr(vcpus) + "\n" + "\n".join(lines))
 
@@ -284,7 +301,7 @@ def main():
                repr(st) + " " + repr(vcpus))
     st = status(run, "regranted")
     vcpus, _ = host(run, "regranted")
-    tap.result(st.get("enabled") == "0x1" and enabled_on(vcpus, 1),
+    tap.result(st.get("enabled") == "%#x" % GRANT and enabled_on(vcpus, GRANT),
                "grant again: the agent enables it again on both vCPUs",
                repr(st) + " " + repr(vcpus))
 
@@ -296,7 +313,7 @@ def main():
                repr(st) + " " + repr(vcpus))
     lines, _ = guest_out(run, "reenable")
     vcpus, _ = host(run, "reenabled")
-    tap.result(lines == ["0x1"] and enabled_on(vcpus, 1),
+    tap.result(lines == ["%#x" % GRANT] and enabled_on(vcpus, GRANT),
                "the module's enable file, written by hand, enables it on both vCPUs",
                repr(lines) + " " + repr(vcpus))
     _, rc = guest_out(run, "rmmod")

@@ -14,6 +14,10 @@
  *                                 with no injection, host interrupts and
  *                                 IPIs during exitless runs, a guest that
  *                                 keeps IF=0, disable and revoke
+ *                                 and PV posted interrupts (0009): page
+ *                                 registration, MSIs posted with no exit,
+ *                                 the normal path for what is not posted,
+ *                                 a notification lost in the host
  *   ioaccel_test elioff           kvm_amd.ioaccel_eli=N: not offered
  *   ioaccel_test off              kvm.ioaccel=N: stock behaviour
  *
@@ -62,6 +66,8 @@
 #define F_POSTED_PV		0x4ULL
 #define F_ALL			0xfULL
 #define PAGE_POSTED		1
+#define POSTED_ON		0x1ULL
+#define E_EFAULT		((uint64_t)-14)
 #define E_ENOSYS		((uint64_t)-1000)
 #define E_EPERM			((uint64_t)-1)
 #define E_EINVAL		((uint64_t)-22)
@@ -69,7 +75,7 @@
 
 /* What the guest does next; written by the host before each run. */
 enum { OP_HYPERCALL, OP_CPUID, OP_FUZZ, OP_ELI_SETUP, OP_ELI_WAIT,
-       OP_ELI_SPIN, OP_SIDT };
+       OP_ELI_SPIN, OP_SIDT, OP_IDLE_IF };
 static struct guest_request {
 	uint64_t op, nr, a0, a1, a2, a3;
 } req;
@@ -134,9 +140,38 @@ static uint64_t shadow_idt[512] __aligned(4096);
 static volatile uint64_t eli_count, eli_stop, eli_spins;
 static struct desc_ptr eli_sidt;
 
+/*
+ * PV posted interrupts: the vCPU's page (struct kvm_ioaccel_posted of the
+ * ABI), whose posted vectors the notification handler takes and counts;
+ * the same vectors, when not posted, arrive through the guest's own IDT
+ * (guest_vector_handler).
+ */
+static struct {
+	uint64_t pir[4];
+	uint64_t control;
+	uint64_t postable[4];
+} posted_page __aligned(4096);
+static volatile uint64_t posted_seen, posted_last, normal_seen;
+
 static void guest_eli_handler(struct ex_regs *regs)
 {
+	uint64_t w;
+	int i;
+
 	eli_count++;
+	__atomic_and_fetch(&posted_page.control, ~POSTED_ON, __ATOMIC_SEQ_CST);
+	for (i = 0; i < 4; i++) {
+		w = __atomic_exchange_n(&posted_page.pir[i], 0, __ATOMIC_SEQ_CST);
+		posted_seen += __builtin_popcountll(w);
+		if (w)
+			posted_last = i * 64 + __builtin_ctzll(w);
+	}
+	x2apic_write_reg(APIC_EOI, 0);
+}
+
+static void guest_vector_handler(struct ex_regs *regs)
+{
+	normal_seen++;
 	x2apic_write_reg(APIC_EOI, 0);
 }
 
@@ -165,6 +200,16 @@ static uint64_t guest_eli_wait(uint64_t n)
 		eli_spins++;
 	asm volatile("cli" ::: "memory");
 	return eli_count;
+}
+
+/* Wait with IF=1 until the host says stop; the handlers count meanwhile. */
+static uint64_t guest_idle_if(void)
+{
+	asm volatile("sti" ::: "memory");
+	while (!eli_stop)
+		eli_spins++;
+	asm volatile("cli" ::: "memory");
+	return posted_seen;
 }
 
 /* Spin with IF=@if_on until the host says stop. */
@@ -196,6 +241,9 @@ static void guest_code(void)
 		case OP_SIDT:
 			eli_sidt = get_idt();
 			GUEST_SYNC(eli_sidt.address);
+			break;
+		case OP_IDLE_IF:
+			GUEST_SYNC(guest_idle_if());
 			break;
 		case OP_CPUID:
 			cpuid(0x40000001, &eax, &ebx, &ecx, &edx);
@@ -383,8 +431,9 @@ static void test_grant(struct kvm_vm *vm, struct kvm_vcpu **vcpus)
 	      hc(vcpus[0], HC_ENABLE, F_DELIVERY, 0, 0, 0) == E_EPERM,
 	      "revoke: a grant narrowed by the host turns the revoked feature off at once and refuses it");
 	check(grant(getpid(), F_POSTED_PV) == 0 &&
-	      hc(vcpus[0], HC_REGISTER_PAGE, 0x100000, PAGE_POSTED, 0, 0) == E_EOPNOTSUPP,
-	      "register page: with the posted grant it returns -KVM_EOPNOTSUPP (not implemented yet)");
+	      hc(vcpus[0], HC_REGISTER_PAGE, 0x100000, PAGE_POSTED, 0, 0) == 0 &&
+	      hc(vcpus[0], HC_REGISTER_PAGE, 0, PAGE_POSTED, 0, 0) == 0,
+	      "register page: with the posted grant a page registers and unregisters (0)");
 	check(grant(getpid(), 0) == 0 && query(vcpus[0], Q_GRANTED) == 0 &&
 	      query(vcpus[0], Q_ENABLED) == 0 && query(vcpus[1], Q_ENABLED) == 0,
 	      "revoke: GRANT_VM with no grants leaves nothing granted or enabled");
@@ -472,13 +521,14 @@ static const char *const eli_stats[] = {
 	"exits", "irq_exits", "irq_injections", "ioaccel_eli_entries",
 	"ioaccel_eli_delivered", "ioaccel_eli_bounced", "ioaccel_eli_kicks",
 	"ioaccel_eli_fallbacks", "ioaccel_eli_swallowed",
+	"ioaccel_posted", "ioaccel_posted_renotified",
 	/* by SVM exit reason: INTR, VINTR, MSR, NPF, #NP, NMI */
 	"exit:0x60", "exit:0x64", "exit:0x7c", "exit:0x400", "exit:0x4b",
 	"exit:0x61",
 };
 enum { S_EXITS, S_IRQ_EXITS, S_INJ, S_ENTRIES, S_DELIVERED, S_BOUNCED,
-       S_KICKS, S_FALLBACKS, S_SWALLOWED, S_X_INTR, S_X_VINTR, S_X_MSR,
-       S_X_NPF, S_X_NP, S_X_NMI, S_N };
+       S_KICKS, S_FALLBACKS, S_SWALLOWED, S_POSTED, S_RENOTIFIED, S_X_INTR,
+       S_X_VINTR, S_X_MSR, S_X_NPF, S_X_NP, S_X_NMI, S_N };
 
 static void eli_snap(struct kvm_vm *vm, long long *v)
 {
@@ -615,7 +665,8 @@ static uint64_t eli_spin(struct kvm_vm *vm, struct kvm_vcpu *vcpu,
 	return ipis;
 }
 
-static void test_eli(struct kvm_vm *vm, struct kvm_vcpu *vcpu)
+/* Returns the guest's shadow IDT, for test_posted(). */
+static uint64_t test_eli(struct kvm_vm *vm, struct kvm_vcpu *vcpu)
 {
 	volatile uint64_t *count = addr_gva2hva(vm, (vm_vaddr_t)&eli_count);
 	volatile uint64_t *stop = addr_gva2hva(vm, (vm_vaddr_t)&eli_stop);
@@ -757,6 +808,137 @@ static void test_eli(struct kvm_vm *vm, struct kvm_vcpu *vcpu)
 	grant(getpid(), 0);
 	check(vm_stat(vm, "ioaccel_eli_swallowed") == 0,
 	      "no host interrupt was ever left in the guest (ioaccel_eli_swallowed 0)");
+	return shadow;
+}
+
+/* A fixed, edge-triggered MSI with @vector to vCPU 0 (x2APIC ID 0). */
+static void send_msi(struct kvm_vm *vm, uint8_t vector)
+{
+	struct kvm_msi msi = { .address_lo = 0xfee00000, .data = vector };
+
+	TEST_ASSERT(__vm_ioctl(vm, KVM_SIGNAL_MSI, &msi) >= 0,
+		    "KVM_SIGNAL_MSI: %s", strerror(errno));
+}
+
+struct posted_counts {
+	long long posted, normal;
+};
+
+/*
+ * The guest idles with IF=1 while this thread sends @n MSIs with @vector,
+ * one at a time, each once the previous one has arrived.  @c: what arrived
+ * posted (through the page) and through the guest's own IDT; @d: the
+ * statistics' deltas.
+ */
+static void msi_n(struct kvm_vm *vm, struct kvm_vcpu *vcpu, uint8_t vector,
+		  uint64_t n, struct posted_counts *c, long long *d,
+		  const char *what)
+{
+	volatile uint64_t *stop = addr_gva2hva(vm, (vm_vaddr_t)&eli_stop);
+	volatile uint64_t *posted = addr_gva2hva(vm, (vm_vaddr_t)&posted_seen);
+	volatile uint64_t *normal = addr_gva2hva(vm, (vm_vaddr_t)&normal_seen);
+	uint64_t p0 = *posted, n0 = *normal, i;
+	long long before[S_N];
+	struct eli_run r;
+	int ms;
+
+	*stop = 0;
+	eli_snap(vm, before);
+	eli_start(&r, vcpu, OP_IDLE_IF, 0);
+	usleep(200000);
+	for (i = 0; i < n; i++) {
+		send_msi(vm, vector);
+		for (ms = 0; ms < 10000 && *posted + *normal < p0 + n0 + i + 1; ms++)
+			usleep(1000);
+	}
+	usleep(100000);
+	*stop = 1;
+	pthread_join(r.thread, NULL);
+	eli_delta(vm, before, d, what);
+	c->posted = *posted - p0;
+	c->normal = *normal - n0;
+}
+
+/*
+ * PV posted interrupts (0009), after test_eli() on the same VM: the
+ * guest's shadow IDT is at @shadow, nothing is granted.
+ */
+static void test_posted(struct kvm_vm *vm, struct kvm_vcpu *vcpu,
+			uint64_t shadow)
+{
+	uint64_t page = addr_gva2gpa(vm, (vm_vaddr_t)&posted_page);
+	uint64_t *postable = addr_gva2hva(vm, (vm_vaddr_t)&posted_page.postable);
+	uint64_t *pir = addr_gva2hva(vm, (vm_vaddr_t)&posted_page.pir);
+	uint64_t *control = addr_gva2hva(vm, (vm_vaddr_t)&posted_page.control);
+	volatile uint64_t *posted = addr_gva2hva(vm, (vm_vaddr_t)&posted_seen);
+	volatile uint64_t *last = addr_gva2hva(vm, (vm_vaddr_t)&posted_last);
+	const uint64_t n = 20;
+	struct posted_counts c;
+	long long d[S_N];
+	uint64_t p0;
+
+	vm_install_exception_handler(vm, 0x40, guest_vector_handler);
+	vm_install_exception_handler(vm, 0x41, guest_vector_handler);
+	postable[0x40 / 64] |= 1ULL << (0x40 % 64);
+
+	grant(getpid(), F_DELIVERY);
+	check(hc(vcpu, HC_REGISTER_PAGE, page, PAGE_POSTED, 0, 0) == E_EPERM,
+	      "posted: REGISTER_PAGE without the POSTED_PV grant returns -KVM_EPERM");
+	grant(getpid(), F_DELIVERY | F_POSTED_PV);
+	check(hc(vcpu, HC_REGISTER_PAGE, page + 8, PAGE_POSTED, 0, 0) == E_EINVAL &&
+	      hc(vcpu, HC_REGISTER_PAGE, page, PAGE_POSTED, 1, 0) == E_EINVAL &&
+	      hc(vcpu, HC_REGISTER_PAGE, 1ULL << 45, PAGE_POSTED, 0, 0) == E_EFAULT,
+	      "posted: REGISTER_PAGE refuses a misaligned page, flags (-KVM_EINVAL) and an address outside guest memory (-KVM_EFAULT)");
+	check(hc(vcpu, HC_SET_SHADOW_IDT, shadow, SHADOW_IDT_LIMIT, 0, 0) == 0 &&
+	      hc(vcpu, HC_REGISTER_PAGE, page, PAGE_POSTED, 0, 0) == 0 &&
+	      hc(vcpu, HC_ENABLE, F_DELIVERY | F_POSTED_PV, 0, 0, 0) == 0,
+	      "posted: the guest registers its page (GPA 0x%lx) and enables delivery and POSTED_PV",
+	      page);
+
+	msi_n(vm, vcpu, 0x40, n, &c, d, "posted");
+	check(c.posted + c.normal == (long long)n && c.posted >= (long long)n * 3 / 4 &&
+	      d[S_POSTED] == c.posted && *last == 0x40,
+	      "posted: %lu MSIs of vector 0x40 arrive once each, %lld through the page (ioaccel_posted %lld), %lld through the normal path",
+	      n, c.posted, d[S_POSTED], c.normal);
+	check(d[S_X_INTR] == 0 && d[S_X_VINTR] <= c.normal && d[S_INJ] <= c.normal + d[S_X_NPF],
+	      "posted: no exit to deliver them: %lld exits, none INTR, %lld VINTR, %lld injections (at most one per interrupt that took the normal path); %lld MSR (trapped EOIs), %lld #NP, %lld NPF",
+	      d[S_EXITS], d[S_X_VINTR], d[S_INJ], d[S_X_MSR], d[S_X_NP], d[S_X_NPF]);
+
+	msi_n(vm, vcpu, 0x41, 5, &c, d, "not postable");
+	check(c.posted == 0 && c.normal == 5 && d[S_POSTED] == 0,
+	      "posted: 5 MSIs of vector 0x41, not marked postable, arrive through the normal path");
+
+	check(hc(vcpu, HC_DISABLE, F_POSTED_PV, 0, 0, 0) == 0, "posted: the guest disables POSTED_PV");
+	msi_n(vm, vcpu, 0x40, 5, &c, d, "posted disabled");
+	check(c.posted == 0 && c.normal == 5 && d[S_POSTED] == 0,
+	      "posted: disabled, 5 MSIs of vector 0x40 arrive through the normal path");
+
+	/*
+	 * A post whose notification IPI landed in the host after the vCPU
+	 * left its CPU: the vector is in the page with ON set, KVM no longer
+	 * knows.  The next entry raises the notification again.
+	 */
+	check(hc(vcpu, HC_ENABLE, F_POSTED_PV, 0, 0, 0) == 0,
+	      "posted: the guest enables POSTED_PV again");
+	p0 = *posted;
+	pir[0x40 / 64] |= 1ULL << (0x40 % 64);
+	*control |= POSTED_ON;
+	msi_n(vm, vcpu, 0x40, 0, &c, d, "lost notification");
+	check(*posted == p0 + 1 && d[S_RENOTIFIED] >= 1 && !(*control & POSTED_ON),
+	      "posted: a vector left in the page with ON set reaches the guest at the next entry (ioaccel_posted_renotified %lld)",
+	      d[S_RENOTIFIED]);
+
+	check(hc(vcpu, HC_REGISTER_PAGE, 0, PAGE_POSTED, 0, 0) == 0,
+	      "posted: the guest unregisters its page (REGISTER_PAGE 0)");
+	msi_n(vm, vcpu, 0x40, 5, &c, d, "unregistered");
+	check(c.posted == 0 && c.normal == 5 && d[S_POSTED] == 0,
+	      "posted: unregistered, 5 MSIs of vector 0x40 arrive through the normal path");
+
+	grant(getpid(), 0);
+	check(hc(vcpu, HC_REGISTER_PAGE, 0, PAGE_POSTED, 0, 0) == 0 &&
+	      hc(vcpu, HC_DISABLE, F_ALL, 0, 0, 0) == 0 &&
+	      hc(vcpu, HC_SET_SHADOW_IDT, 0, 0, 0, 0) == 0,
+	      "posted: revoked, the guest may still unregister and disable everything");
 }
 
 static void test_eli_off(struct kvm_vcpu *vcpu)
@@ -793,7 +975,7 @@ int main(int argc, char *argv[])
 
 	if (argc > 1 && !strcmp(argv[1], "eli")) {
 		vm = vm_create_with_one_vcpu(&vcpus[0], guest_code);
-		test_eli(vm, vcpus[0]);
+		test_posted(vm, vcpus[0], test_eli(vm, vcpus[0]));
 		kvm_vm_free(vm);
 		printf("# done passed=%d failed=%d\n", passed, failed);
 		return failed ? 1 : 0;
