@@ -127,6 +127,14 @@ def summarize(results):
     return records
 
 
+def write_json(records, out):
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    with open(out + ".tmp", "w") as f:
+        json.dump(records, f, indent=1)
+        f.write("\n")
+    os.replace(out + ".tmp", out)
+
+
 def print_table(records):
     cols = ["npf", "intr", "vintr", "hlt", "msr"]
     head = ("%-15s %-3s %5s %2s %20s %6s %6s %6s %6s %6s %6s %8s %8s" %
@@ -189,11 +197,7 @@ def main():
                   "measured); logs: %s" % (n, got, run.logs()),
                   file=sys.stderr)
     records = summarize(results)
-    os.makedirs(os.path.dirname(out), exist_ok=True)
-    with open(out + ".tmp", "w") as f:
-        json.dump(records, f, indent=1)
-        f.write("\n")
-    os.replace(out + ".tmp", out)
+    write_json(records, out)
     print("Exits per packet in L1, vhost-net, 1-vCPU L2 guests, kernel %s "
           "(%d repeats; per repeat %d packets, %d transactions, split over "
           "the N guests)" % (

@@ -1,8 +1,10 @@
 #!/usr/bin/python3
 # Run in the full L1: the domain named in argv[1] holds a started
 # reservation on I/O core argv[2], applied through the kernel's control
-# interface, and the shared worker on that core serves its vhost queues.
-import json, os, subprocess, sys
+# interface, and the shared worker on that core serves its vhost queues;
+# the exitless delivery and PV posted interrupts its element asks for are
+# granted to its KVM VM.
+import glob, json, os, subprocess, sys
 
 dom, core = sys.argv[1], int(sys.argv[2])
 st = json.loads(subprocess.run(["ioaccelctl", "status", "--json"], check=True,
@@ -23,3 +25,12 @@ pid = str(r["qemu_pid"])
 mine = [q for q in queues if q.split("-")[0] == pid]
 print("queues of QEMU", pid, ":", mine)
 assert mine, "no vhost queue of the domain's QEMU is attached"
+items = {i["name"]: i["state"] for i in r.get("items", [])}
+print("items:", items)
+for name in ("exitless-delivery", "posted"):
+    assert items.get(name) == "applied", f"{name} not applied: {items}"
+grants = [open(g).read().strip() for g in
+          glob.glob(f"/sys/kernel/debug/kvm/{pid}-*/ioaccel_granted")]
+print("KVM grants of QEMU", pid, ":", grants)
+assert grants and all(int(g, 16) == 0x5 for g in grants), \
+    f"the VM is not granted delivery and posted (0x5): {grants}"

@@ -633,6 +633,30 @@ static uint64_t eli_notify_n(struct kvm_vm *vm, volatile uint64_t *count,
 }
 
 /*
+ * The guest waits with IF=1 while this thread sends @n notifications; how
+ * many it counted.  @d: the statistics' deltas.
+ */
+static uint64_t eli_wait_notify(struct kvm_vm *vm, struct kvm_vcpu *vcpu,
+				uint64_t n, long long *d, const char *what)
+{
+	volatile uint64_t *count = addr_gva2hva(vm, (vm_vaddr_t)&eli_count);
+	volatile uint64_t *stop = addr_gva2hva(vm, (vm_vaddr_t)&eli_stop);
+	long long before[S_N];
+	struct eli_run r;
+	uint64_t got;
+
+	*count = 0;
+	*stop = 0;
+	eli_snap(vm, before);
+	eli_start(&r, vcpu, OP_ELI_WAIT, n);
+	got = eli_notify_n(vm, count, n);
+	*stop = 1;
+	pthread_join(r.thread, NULL);
+	eli_delta(vm, before, d, what);
+	return got;
+}
+
+/*
  * The guest spins exitless with IF=@if_on for about 2 s while this thread
  * calls membarrier() 50 times.  @d: the statistics' deltas; @loc, @cal:
  * CPU 1's timer interrupts and function-call IPIs meanwhile.  Returns how
@@ -711,14 +735,7 @@ static uint64_t test_eli(struct kvm_vm *vm, struct kvm_vcpu *vcpu)
 	      eli_sidt.address, eli_sidt.size);
 
 	/* Delivery: the guest waits with IF=1, the host notifies n times. */
-	*count = 0;
-	*stop = 0;
-	eli_snap(vm, before);
-	eli_start(&r, vcpu, OP_ELI_WAIT, n);
-	got = eli_notify_n(vm, count, n);
-	*stop = 1;
-	pthread_join(r.thread, NULL);
-	eli_delta(vm, before, d, "delivery");
+	got = eli_wait_notify(vm, vcpu, n, d, "delivery");
 	check(got == n && d[S_DELIVERED] >= (long long)n && d[S_FALLBACKS] == 0,
 	      "%lu notifications reach the guest's handler exitlessly (%lld delivered, %lld fallbacks to injection)",
 	      got, d[S_DELIVERED], d[S_FALLBACKS]);
@@ -752,14 +769,7 @@ static uint64_t test_eli(struct kvm_vm *vm, struct kvm_vcpu *vcpu)
 	/* Disable: notifications take the normal path. */
 	check(hc(vcpu, HC_DISABLE, F_DELIVERY, 0, 0, 0) == 0,
 	      "the guest disables exitless delivery");
-	*count = 0;
-	*stop = 0;
-	eli_snap(vm, before);
-	eli_start(&r, vcpu, OP_ELI_WAIT, 5);
-	got = eli_notify_n(vm, count, 5);
-	*stop = 1;
-	pthread_join(r.thread, NULL);
-	eli_delta(vm, before, d, "disabled");
+	got = eli_wait_notify(vm, vcpu, 5, d, "disabled");
 	check(got == 5 && d[S_FALLBACKS] == 5 && d[S_INJ] >= 5 && d[S_DELIVERED] == 0 &&
 	      d[S_ENTRIES] == 0,
 	      "disabled, 5 notifications arrive through the normal path (%lld fallbacks, %lld injections, %lld exitless entries)",
@@ -794,14 +804,7 @@ static uint64_t test_eli(struct kvm_vm *vm, struct kvm_vcpu *vcpu)
 	check(query(vcpu, Q_ENABLED) == 0 &&
 	      hc(vcpu, HC_ENABLE, F_DELIVERY, 0, 0, 0) == 0,
 	      "granted again, nothing is in effect until the guest enables it");
-	*count = 0;
-	*stop = 0;
-	eli_snap(vm, before);
-	eli_start(&r, vcpu, OP_ELI_WAIT, 2);
-	got = eli_notify_n(vm, count, 2);
-	*stop = 1;
-	pthread_join(r.thread, NULL);
-	eli_delta(vm, before, d, "unregistered");
+	got = eli_wait_notify(vm, vcpu, 2, d, "unregistered");
 	check(got == 2 && d[S_ENTRIES] == 0 && d[S_FALLBACKS] == 2,
 	      "with its shadow IDT unregistered the vCPU never runs exitless (%lld exitless entries, %lld notifications through the normal path)",
 	      d[S_ENTRIES], d[S_FALLBACKS]);

@@ -21,13 +21,15 @@ TB_CTL_PORT=7000
 TB_GUESTS=0
 TB_GUEST_PIDS=
 # tb_measure's patience: a sink stops after TB_SINK_IDLE_MS without a
-# datagram, a request unanswered for TB_RR_TIMEOUT_MS counts as lost, and
-# L1 sends to the guests every TB_RX_GAP_US (0: flood).  Correctness tests
-# raise the first two, so that a late packet on a loaded host is not
-# taken for a lost one, and pace RX below what a TCG guest can take.
+# datagram, a request unanswered for TB_RR_TIMEOUT_MS counts as lost, L1
+# sends to the guests every TB_RX_GAP_US and the guests to L1 every
+# TB_TX_GAP_US (0: flood).  Correctness tests raise the first two, so that
+# a late packet on a loaded host is not taken for a lost one, and pace the
+# traffic below what a TCG guest, or a loaded L1's backlog, can take.
 TB_SINK_IDLE_MS=${TB_SINK_IDLE_MS:-2000}
 TB_RR_TIMEOUT_MS=${TB_RR_TIMEOUT_MS:-1000}
 TB_RX_GAP_US=${TB_RX_GAP_US:-0}
+TB_TX_GAP_US=${TB_TX_GAP_US:-0}
 
 tb_emit() {
 	echo "@@ $*" >"$TB_OUT"
@@ -299,7 +301,7 @@ tb_measure() {
 	i=0
 	while [ $i -lt "$n" ]; do
 		case $wl in
-		tx) cmd="send 10.$net.$i.1 $((5000 + i)) $size $count" ;;
+		tx) cmd="send 10.$net.$i.1 $((5000 + i)) $size $count $TB_TX_GAP_US" ;;
 		rx) cmd="sink 6000 $count $TB_SINK_IDLE_MS 240000" ;;
 		rr) cmd="rr 10.$net.$i.1 $((5000 + i)) $size $count $TB_RR_TIMEOUT_MS" ;;
 		esac

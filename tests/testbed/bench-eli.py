@@ -1,0 +1,141 @@
+#!/usr/bin/python3
+"""Exits per packet with exitless delivery and PV posted interrupts.
+
+Runs by `make bench` (target bench-eli).  One L1 boot with the patched
+modules and one 1-vCPU L2 guest under the patched QEMU (`make qemu`) with
+the ioaccel_guest module and ioaccel-guest-agent (guest-agent/), HLT exits
+disabled (`-overcommit cpu-pm=on`, the dedicated-vCPU setting the original
+ELI work recommends; IOACCEL_BENCH_CPU_PM=off keeps them).  Two modes,
+interleaved on the same guest and NIC (plain vhost-net, kicks as stock):
+
+  no-grant     nothing granted: the guest runs the normal interrupt path
+  ioaccel-eli  exitless delivery and PV posted interrupts granted
+               (IOACCEL_IOC_GRANT_VM 0x5), enabled by the guest's agent
+
+Workloads, counting and the table are bench-exits.py's (tx/rx 64 and 1500
+B, rr 64 B; exits in L1 by reason over the window, medians of repeats).
+Kicks (npf) stay: polling is the shared worker's (bench-shared-worker.py).
+Writes build/bench/eli.json.  Environment: IOACCEL_BENCH_REPEATS (3),
+IOACCEL_BENCH_PACKETS (4000), IOACCEL_BENCH_TRANSACTIONS (500),
+IOACCEL_BENCH_CPU_PM (on), IOACCEL_BENCH_OUT.
+"""
+
+import importlib.util
+import os
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import testbed  # noqa: E402
+
+_spec = importlib.util.spec_from_file_location(
+    "bench_exits", os.path.join(HERE, "bench-exits.py"))
+bench_exits = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(bench_exits)
+
+MODES = [("no-grant", 0x0), ("ioaccel-eli", 0x5)]
+
+PLAN_HEAD = r"""
+TB_L2_QEMU="taskset -c 1 /testbed/bin/qemu-ioaccel -L /usr/share/seabios -L /usr/share/qemu %(cpu_pm)s"
+TB_L2_APPEND=ioaccel.guest=1
+# be_grant MASK: grant it to the guest's VM, then wait (60 s) until the
+# guest's agent has enabled exactly that.
+be_grant() {
+	/testbed/bin/ioaccel-ctl grant "$BE_PID" "$1" >/dev/null
+	want=$(printf '0x%%x' "$1")
+	i=0
+	while [ $i -lt 60 ]; do
+		if timeout 30 udpbench ctl 10.0.0.2 $TB_CTL_PORT 20000 \
+			"sh grep -qx enabled=$want /tmp/agent.status" 2>/dev/null |
+			grep -q '^result rc=0'; then
+			tb_emit "begrant want=$want ok=1"
+			return 0
+		fi
+		sleep 1
+		i=$((i + 1))
+	done
+	tb_emit "begrant want=$want ok=0"
+	return 1
+}
+if tb_load_modules patched && tb_start_guests 1 bench; then
+	BE_PID=$(echo $TB_GUEST_PIDS)
+"""
+
+
+def plan_for(repeats, packets, transactions, cpu_pm):
+    lines = [PLAN_HEAD % {"cpu_pm": "-overcommit cpu-pm=on" if cpu_pm else ""}]
+    for mode, grant in MODES:
+        lines.append("\tbe_grant %d && tb_measure warmup-%s tx 64 1000 %s" %
+                     (grant, mode, mode))
+    for r in range(repeats):
+        for mode, grant in MODES:
+            lines.append("\tbe_grant %d" % grant)
+            for wl, size, count in testbed.bench_cases(packets, transactions):
+                lines.append("\ttb_measure %s-%s%d-n1-r%d %s %d %d %s" % (
+                    mode, wl, size, r, wl, size, count, mode))
+    lines.append("\ttb_stop_guests")
+    lines.append("fi")
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    repeats = testbed.env_int("IOACCEL_BENCH_REPEATS", 3)
+    packets = testbed.env_int("IOACCEL_BENCH_PACKETS", 4000)
+    transactions = testbed.env_int("IOACCEL_BENCH_TRANSACTIONS", 500)
+    cpu_pm = os.environ.get("IOACCEL_BENCH_CPU_PM", "on") != "off"
+    out = os.environ.get("IOACCEL_BENCH_OUT",
+                         os.path.join(testbed.TOP, "build", "bench", "eli.json"))
+    start = time.time()
+    qemu = testbed.patched_qemu()
+    if not qemu:
+        print("bench-eli: make qemu has not built the patched QEMU (the guest "
+              "would not see KVM_FEATURE_IOACCEL)", file=sys.stderr)
+        return 1
+    try:
+        images = testbed.prepare()
+        files = dict(qemu)
+        files["/testbed/bin/ioaccel-ctl"] = testbed.build_ioaccel_ctl()
+        img = testbed.extend_l1(images, "bench-eli", files)
+    except testbed.TestbedError as e:
+        print("bench-eli: " + str(e), file=sys.stderr)
+        return 1
+    testbed.svm_exit_names(images.kernel)
+    run = testbed.run_l1(img, "bench-eli",
+                         plan_for(repeats, packets, transactions, cpu_pm),
+                         900 + 300 * repeats)
+    grants = run.find("begrant")
+    results, failed = [], []
+    for c in run.find("case"):
+        r = testbed.case_result(run, c["case"])
+        if r and r["complete"]:
+            results.append(r)
+        else:
+            failed.append(c["case"])
+    bench_exits.MODES[:] = [m for m, _ in MODES]
+    records = bench_exits.summarize(results)
+    bench_exits.write_json(records, out)
+    print("Exits per packet in L1, vhost-net, one 1-vCPU L2 guest with "
+          "ioaccel_guest, HLT exits %s, kernel %s (%d repeats; %d packets, "
+          "%d transactions per repeat)" % (
+              "disabled" if cpu_pm else "on", images.kernel.release, repeats,
+              packets, transactions))
+    bench_exits.print_table(records)
+    base = {(r["workload"], r["size"]): r["exits_per_packet"]
+            for r in records if r["mode"] == "no-grant"}
+    for r in records:
+        b = base.get((r["workload"], r["size"]))
+        if r["mode"] == "ioaccel-eli" and b:
+            print("ratio ioaccel-eli / no-grant, %s %d: %.2f" % (
+                r["workload"], r["size"], r["exits_per_packet"] / b))
+    print("written: %s (%.0f s)" % (out, time.time() - start))
+    bad = [g for g in grants if g.get("ok") != "1"]
+    if failed or bad or not run.completed():
+        print("bench-eli: incomplete cases %s, grants not followed %s; logs: "
+              "%s" % (" ".join(failed) or "none", bad or "none", run.logs()),
+              file=sys.stderr)
+    return 0 if records and not failed and not bad else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
