@@ -1,6 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# make debs builds ioaccel and ioaccel-dkms with Debian's tools; lintian
+# make debs builds ioaccel and ioaccel-dkms (and the guests' packages,
+# ioaccel-guest-agent and ioaccel-guest-dkms) with Debian's tools; lintian
 # finds no error in them; they install, upgrade and purge cleanly in a Debian
 # 12 chroot (dependencies from Debian's archive, package scripts run, no
 # daemon started).  The upgrade goes to a copy of the same packages with a
@@ -24,7 +25,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "1..0 # SKIP needs root (debootstrap, chroot)"
 	exit 0
 fi
-echo "1..7"
+echo "1..8"
 # make debs rebuilds build/debs: one user at a time (see test-deploy-l1.sh).
 mkdir -p "$top_builddir/build"
 exec 8>"$top_builddir/build/debs.lock"
@@ -61,6 +62,21 @@ if [ -z "$missing" ]; then
 	ok "the packages hold the hook, ioaccelctl, schema, man page, example and the module sources"
 else
 	not_ok "the packages hold the hook, ioaccelctl, schema, man page, example and the module sources"
+	echo "# missing:$missing"
+fi
+
+# The guests' packages: the agent with its unit, the module for DKMS.
+contents=$(dpkg-deb -c "$debs"/ioaccel-guest-agent_*_amd64.deb; dpkg-deb -c "$debs"/ioaccel-guest-dkms_*_all.deb) 2>/dev/null
+missing=
+for f in ./usr/sbin/ioaccel-guest-agent ./lib/systemd/system/ioaccel-guest-agent.service \
+	./usr/src/ioaccel-guest-0.1.0/dkms.conf ./usr/src/ioaccel-guest-0.1.0/ioaccel_guest.c \
+	./usr/src/ioaccel-guest-0.1.0/Kbuild; do
+	printf '%s\n' "$contents" | grep -qF " $f" || missing="$missing $f"
+done
+if [ -z "$missing" ]; then
+	ok "the guests' packages hold the agent, its systemd unit and the guest module's DKMS source"
+else
+	not_ok "the guests' packages hold the agent, its systemd unit and the guest module's DKMS source"
 	echo "# missing:$missing"
 fi
 
