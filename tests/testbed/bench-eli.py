@@ -5,7 +5,8 @@ Runs by `make bench` (target bench-eli).  One L1 boot with the patched
 modules and one 1-vCPU L2 guest under the patched QEMU (`make qemu`) with
 the ioaccel_guest module and ioaccel-guest-agent (guest-agent/), HLT exits
 disabled (`-overcommit cpu-pm=on`, the dedicated-vCPU setting the original
-ELI work recommends; IOACCEL_BENCH_CPU_PM=off keeps them).  Two modes,
+ELI work recommends; IOACCEL_BENCH_CPU_PM=off keeps them), its vCPU thread
+alone on L1's CPU 1 and the device's vhost worker on CPUs 2-3.  Two modes,
 interleaved on the same guest and NIC (plain vhost-net, kicks as stock):
 
   no-grant     nothing granted: the guest runs the normal interrupt path
@@ -37,7 +38,7 @@ _spec.loader.exec_module(bench_exits)
 MODES = [("no-grant", 0x0), ("ioaccel-eli", 0x5)]
 
 PLAN_HEAD = r"""
-TB_L2_QEMU="taskset -c 1 /testbed/bin/qemu-ioaccel -L /usr/share/seabios -L /usr/share/qemu %(cpu_pm)s"
+TB_L2_QEMU="/testbed/bin/qemu-ioaccel -L /usr/share/seabios -L /usr/share/qemu -name bench,debug-threads=on %(cpu_pm)s"
 TB_L2_APPEND=ioaccel.guest=1
 # be_grant MASK: grant it to the guest's VM, then wait (60 s) until the
 # guest's agent has enabled exactly that.
@@ -60,6 +61,16 @@ be_grant() {
 }
 if tb_load_modules patched && tb_start_guests 1 bench; then
 	BE_PID=$(echo $TB_GUEST_PIDS)
+	# The vCPU on its own CPU (1), QEMU's other threads and the device's
+	# vhost worker on CPUs 2-3; the watchdog has CPU 0.
+	for t in /proc/$BE_PID/task/*; do
+		if [ "$(cat $t/comm)" = "CPU 0/KVM" ]; then
+			taskset -p -c 1 ${t##*/}
+		else
+			taskset -p -c 2,3 ${t##*/}
+		fi
+	done >/dev/null
+	tb_emit "bepin list=$(for t in /proc/$BE_PID/task/*; do printf '%%s:%%s,' "$(tr ' ' _ <$t/comm)" "$(taskset -p ${t##*/} | sed 's/.*: //')"; done)"
 """
 
 
