@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* ioaccelctl status [--json]: the I/O cores, the kernel interface, and per
- * domain what is reserved, what is applied and why not. */
+ * domain what is reserved, what is applied and why not, and what KVM
+ * granted its VM and its guest enabled. */
 #include "config.h"
 
 #include <getopt.h>
@@ -13,6 +14,7 @@
 #include "control.h"
 #include "ioaccel.h"
 #include "ioaccel_config.h"
+#include "kvm_vm.h"
 #include "report.h"
 #include "state.h"
 #include "topology.h"
@@ -40,6 +42,38 @@ static void domains_on_core(FILE *out, const struct ioaccel_state *st, int core,
 		}
 		first = false;
 	}
+}
+
+/* KVM's view of the domain's VM: granted, and enabled per vCPU. */
+static void print_kvm_text(pid_t pid)
+{
+	struct ioaccel_kvm_vm vm;
+	unsigned int i, all = 0;
+
+	if (pid <= 0 || ioaccel_kvm_vm_read(NULL, pid, &vm) < 0)
+		return;
+	for (i = 0; i < vm.n_vcpus; i++)
+		all += (vm.enabled[i] & vm.granted) == vm.granted;
+	printf("    KVM: granted 0x%x; the guest enabled all of it on %u of %u vCPUs (",
+	       vm.granted, all, vm.n_vcpus);
+	for (i = 0; i < vm.n_vcpus; i++)
+		printf("%s0x%x", i ? " " : "", vm.enabled[i] & vm.granted);
+	printf(")\n");
+}
+
+static void print_kvm_json(pid_t pid)
+{
+	struct ioaccel_kvm_vm vm;
+	unsigned int i;
+
+	if (pid <= 0 || ioaccel_kvm_vm_read(NULL, pid, &vm) < 0) {
+		printf(",\"kvm\":{\"present\":false}");
+		return;
+	}
+	printf(",\"kvm\":{\"present\":true,\"granted\":%u,\"enabled\":[", vm.granted);
+	for (i = 0; i < vm.n_vcpus; i++)
+		printf("%s%u", i ? "," : "", vm.enabled[i] & vm.granted);
+	printf("]}");
 }
 
 static void print_text(struct status *s)
@@ -96,6 +130,7 @@ static void print_text(struct status *s)
 			       "it\n",
 			       why, r->domain);
 		report_items(stdout, r, 4);
+		print_kvm_text(r->qemu_pid);
 	}
 }
 
@@ -147,6 +182,7 @@ static void print_json(struct status *s)
 		report_json_string(stdout, stale ? why : "");
 		printf(",\"items\":");
 		report_json_items(stdout, r);
+		print_kvm_json(r->qemu_pid);
 		putchar('}');
 	}
 	printf("]}\n");

@@ -34,3 +34,7 @@ grants = [open(g).read().strip() for g in
 print("KVM grants of QEMU", pid, ":", grants)
 assert grants and all(int(g, 16) == 0x5 for g in grants), \
     f"the VM is not granted delivery and posted (0x5): {grants}"
+# ioaccelctl status shows the same (the guest, without the agent, enables
+# nothing).
+assert r.get("kvm", {}).get("present") and r["kvm"]["granted"] == 0x5 and \
+    r["kvm"]["enabled"] == [0], r.get("kvm")
