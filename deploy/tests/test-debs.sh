@@ -48,37 +48,43 @@ else
 fi
 printf '%s\n' "$out" | grep -v '^$' | sed 's/^/# /'
 
-contents=$(dpkg-deb -c "$tools"; dpkg-deb -c "$dkms")
-missing=
-for f in ./usr/sbin/ioaccelctl ./usr/libexec/ioaccel/ioaccel-hook \
+# holds WHAT DEB... -- FILE...: one TAP point, the packages have every file.
+holds() {
+	what=$1
+	shift
+	contents=
+	while [ "$1" != -- ]; do
+		contents="$contents$(dpkg-deb -c "$1")
+"
+		shift
+	done
+	shift
+	missing=
+	for f in "$@"; do
+		printf '%s\n' "$contents" | grep -qF " $f" || missing="$missing $f"
+	done
+	if [ -z "$missing" ]; then
+		ok "$what"
+	else
+		not_ok "$what"
+		echo "# missing:$missing"
+	fi
+}
+
+holds "the packages hold the hook, ioaccelctl, schema, man page, example and the module sources" \
+	"$tools" "$dkms" -- \
+	./usr/sbin/ioaccelctl ./usr/libexec/ioaccel/ioaccel-hook \
 	'./etc/libvirt/hooks/qemu.d/ioaccel -> /usr/libexec/ioaccel/ioaccel-hook' \
 	./usr/share/ioaccel/schemas/accel.rng ./usr/share/man/man5/ioaccel-accel.5.gz \
 	./usr/share/doc/ioaccel/examples/ioaccel.conf.example \
 	./usr/src/ioaccel-0.1.0/dkms.conf ./usr/src/ioaccel-0.1.0/drivers/vhost/net.c \
-	./usr/src/ioaccel-0.1.0/arch/x86/kvm/svm/svm.c ./usr/src/ioaccel-0.1.0/virt/kvm/kvm_main.c; do
-	printf '%s\n' "$contents" | grep -qF " $f" || missing="$missing $f"
-done
-if [ -z "$missing" ]; then
-	ok "the packages hold the hook, ioaccelctl, schema, man page, example and the module sources"
-else
-	not_ok "the packages hold the hook, ioaccelctl, schema, man page, example and the module sources"
-	echo "# missing:$missing"
-fi
-
+	./usr/src/ioaccel-0.1.0/arch/x86/kvm/svm/svm.c ./usr/src/ioaccel-0.1.0/virt/kvm/kvm_main.c
 # The guests' packages: the agent with its unit, the module for DKMS.
-contents=$(dpkg-deb -c "$debs"/ioaccel-guest-agent_*_amd64.deb; dpkg-deb -c "$debs"/ioaccel-guest-dkms_*_all.deb) 2>/dev/null
-missing=
-for f in ./usr/sbin/ioaccel-guest-agent ./lib/systemd/system/ioaccel-guest-agent.service \
+holds "the guests' packages hold the agent, its systemd unit and the guest module's DKMS source" \
+	"$debs"/ioaccel-guest-agent_*_amd64.deb "$debs"/ioaccel-guest-dkms_*_all.deb -- \
+	./usr/sbin/ioaccel-guest-agent ./lib/systemd/system/ioaccel-guest-agent.service \
 	./usr/src/ioaccel-guest-0.1.0/dkms.conf ./usr/src/ioaccel-guest-0.1.0/ioaccel_guest.c \
-	./usr/src/ioaccel-guest-0.1.0/Kbuild; do
-	printf '%s\n' "$contents" | grep -qF " $f" || missing="$missing $f"
-done
-if [ -z "$missing" ]; then
-	ok "the guests' packages hold the agent, its systemd unit and the guest module's DKMS source"
-else
-	not_ok "the guests' packages hold the agent, its systemd unit and the guest module's DKMS source"
-	echo "# missing:$missing"
-fi
+	./usr/src/ioaccel-guest-0.1.0/Kbuild
 
 # A Debian 12 chroot (minbase), cached as a tarball.
 chroot_tar=$base/debs-chroot/base.tar
