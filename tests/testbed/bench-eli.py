@@ -123,8 +123,7 @@ def main():
             results.append(r)
         else:
             failed.append(c["case"])
-    bench_exits.MODES[:] = [m for m, _ in MODES]
-    records = bench_exits.summarize(results)
+    records = bench_exits.summarize(results, [m for m, _ in MODES])
     bench_exits.write_json(records, out)
     print("Exits per packet in L1, vhost-net, one 1-vCPU L2 guest with "
           "ioaccel_guest, HLT exits %s, kernel %s (%d repeats; %d packets, "

@@ -62,8 +62,9 @@ def plan_for(n, repeats, packets, transactions):
     return "\n".join(lines) + "\n"
 
 
-def summarize(results):
-    """Group per (mode, workload, size, guests); medians with spread."""
+def summarize(results, modes=MODES):
+    """Group per (mode, workload, size, guests), @modes in that order;
+    medians with spread."""
     groups = {}
     for r in results:
         if r["case"].startswith("warmup"):
@@ -71,8 +72,8 @@ def summarize(results):
         key = (r["mode"], r["workload"], r["size"], r["guests"])
         groups.setdefault(key, []).append(r)
     records = []
-    for key in sorted(groups, key=lambda k: (k[3], MODES.index(k[0]) if k[0]
-                                             in MODES else 9, k[1], k[2])):
+    for key in sorted(groups, key=lambda k: (k[3], modes.index(k[0]) if k[0]
+                                             in modes else 9, k[1], k[2])):
         runs = [r for r in groups[key] if r["packets_received"] > 0]
         if not runs:
             continue
