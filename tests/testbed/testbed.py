@@ -21,6 +21,7 @@ build/testbed/logs/NAME-TIME/ (l1-console.log, results.log, l2-guestI.log).
 
 import hashlib
 import os
+import re
 import shlex
 import shutil
 import socket
@@ -527,6 +528,21 @@ class Run:
     def completed(self):
         """L1 ran its whole plan within its timeout."""
         return bool(self.find("plan-done")) and not self.timed_out
+
+    def crashed(self):
+        """L1 stopped on its own before the end of its plan: a panic
+        (panic=-1 ends it) or a triple fault."""
+        return not self.find("plan-done") and not self.timed_out
+
+    def panic_lines(self):
+        """The console lines of L1's last words (panic, BUG, RIP), if any."""
+        try:
+            with open(os.path.join(self.logdir, "l1-console.log"),
+                      errors="replace") as f:
+                return [line.rstrip() for line in f if re.search(
+                    r"Kernel panic|BUG:|RIP:|corrupted stack|Oops", line)]
+        except OSError:
+            return []
 
     def ending(self):
         """How L1 ended, for the diagnostics of a failed run."""
