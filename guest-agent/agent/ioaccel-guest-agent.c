@@ -219,9 +219,9 @@ static int apply(const char *dir, unsigned long allowed, struct state *s, struct
 		return e;
 	}
 	want = s->granted & s->supported & allowed;
-	/* Posted vectors are announced by exitless delivery's notification. */
+	/* Posted vectors and exitless EOI need exitless delivery. */
 	if (!(want & 0x1))
-		want &= ~0x4UL;
+		want &= ~(0x4UL | 0x2UL);
 	s->wanted = want;
 	if (want != current) {
 		e = write_mask(dir, want);

@@ -362,8 +362,12 @@ static ssize_t enable_store(struct kobject *k, struct kobj_attribute *a,
 		return -EINVAL;
 	if (want & ~ioaccel_supported)
 		return -EOPNOTSUPP;
-	/* Posted vectors are announced by exitless delivery's notification. */
-	if ((want & IOACCEL_F_POSTED_PV) && !(want & IOACCEL_F_EXITLESS_DELIVERY))
+	/*
+	 * Posted vectors are announced by exitless delivery's notification,
+	 * and only its runs pass the EOI through.
+	 */
+	if ((want & (IOACCEL_F_POSTED_PV | IOACCEL_F_EXITLESS_EOI)) &&
+	    !(want & IOACCEL_F_EXITLESS_DELIVERY))
 		return -EINVAL;
 	mutex_lock(&ioaccel_lock);
 	cpus_read_lock();
@@ -545,6 +549,9 @@ static int __init ioaccel_guest_init(void)
 		ioaccel_supported |= IOACCEL_F_EXITLESS_DELIVERY;
 	if (!why && (ioaccel_host & IOACCEL_F_POSTED_PV) && !ioaccel_posted_alloc())
 		ioaccel_supported |= IOACCEL_F_POSTED_PV;
+	/* The EOI the host passes through is the x2APIC MSR write. */
+	if (!why && (ioaccel_host & IOACCEL_F_EXITLESS_EOI) && x2apic_enabled())
+		ioaccel_supported |= IOACCEL_F_EXITLESS_EOI;
 
 	kvm_set_posted_intr_wakeup_handler(ioaccel_notified);
 	err = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "virt/ioaccel_guest:online",

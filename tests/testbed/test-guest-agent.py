@@ -10,8 +10,8 @@ agent; L1 looks at the guest through the udpbench agent's `sh` and at the
 host through KVM's debugfs, and checks, in order:
 
   discovery with nothing granted; the module refusing an enable that is not
-  granted; the grant of exitless delivery and PV posted interrupts
-  (ioaccel-ctl grant, the real IOACCEL_IOC_GRANT_VM) followed by the agent
+  granted; the grant of exitless delivery, exitless EOI and PV posted
+  interrupts (ioaccel-ctl grant, the real IOACCEL_IOC_GRANT_VM) followed by the agent
   on both vCPUs, with the shadow IDT registered; notifications (debugfs
   vcpuN/ioaccel_eli_notify) reaching the guest's handler; vhost-net TX and
   RX with nothing lost while the vCPUs run exitless, virtio-net's
@@ -33,8 +33,9 @@ import testbed  # noqa: E402
 L1_TIMEOUT = 1500
 PACKETS = 2000
 NOTIFY = 10     # per vCPU
-# Exitless delivery and PV posted interrupts (docs/hypercall-abi.md).
-GRANT = 0x5
+# Exitless delivery, exitless EOI and PV posted interrupts
+# (docs/hypercall-abi.md).
+GRANT = 0x7
 BAD_LOG = "WARNING:|BUG:|Oops|general protection|Call Trace|RIP:|lockdep"
 SYSFS = "/sys/kernel/ioaccel_guest"
 
@@ -64,7 +65,7 @@ ga_host() {
 	done
 	for s in ioaccel_eli_entries ioaccel_eli_delivered ioaccel_eli_bounced \
 		ioaccel_eli_fallbacks ioaccel_eli_swallowed ioaccel_eli_kicks \
-		ioaccel_posted ioaccel_posted_renotified; do
+		ioaccel_posted ioaccel_posted_renotified ioaccel_eoi_passthrough; do
 		tb_emit "gastat label=$1 name=$s value=$(cat "$d/$s" 2>/dev/null)"
 	done
 }
@@ -228,8 +229,8 @@ def main():
     st = status(run, "granted")
     vcpus, _ = host(run, "granted")
     tap.result(st.get("enabled") == "%#x" % GRANT and st.get("cpus_enabled") == "2",
-               "after the grant the agent enables exitless delivery and PV "
-               "posted interrupts on both vCPUs", repr(st))
+               "after the grant the agent enables exitless delivery, exitless "
+               "EOI and PV posted interrupts on both vCPUs", repr(st))
     tap.result(enabled_on(vcpus, GRANT),
                "KVM has delivery enabled and a shadow IDT registered on both vCPUs",
                repr(vcpus))
@@ -244,15 +245,20 @@ def main():
         got = -1
     delivered = s1.get("ioaccel_eli_delivered", -1) - s0.get("ioaccel_eli_delivered", 0)
     fallbacks = s1.get("ioaccel_eli_fallbacks", -1) - s0.get("ioaccel_eli_fallbacks", 0)
+    eoi = s1.get("ioaccel_eoi_passthrough", -1) - s0.get("ioaccel_eoi_passthrough", 0)
     print("# notifications: %d sent, %d counted by the guest's handler; KVM: "
-          "%d delivered exitless, %d injected (fallback)" %
-          (2 * NOTIFY, got, delivered, fallbacks))
+          "%d runs with the EOI passed through, %d still in service at an "
+          "exit, %d injected (fallback)" %
+          (2 * NOTIFY, got, eoi, delivered, fallbacks))
     tap.result(2 * NOTIFY <= got <= 4 * NOTIFY,
                "all %d notifications reach the guest module's handler" % (2 * NOTIFY),
                "got %d" % got)
-    tap.result(delivered > 0, "KVM delivered notifications exitless "
-               "(ioaccel_eli_delivered %d, fallbacks %d)" % (delivered, fallbacks),
-               repr(s1))
+    # With exitless EOI the guest ends most deliveries itself: KVM sees
+    # only those still in service at an exit (ioaccel_eli_delivered).
+    tap.result(eoi > 0,
+               "KVM delivered notifications exitless with exitless EOI "
+               "(ioaccel_eoi_passthrough %d runs, ioaccel_eli_delivered %d, "
+               "fallbacks %d)" % (eoi, delivered, fallbacks), repr(s1))
 
     _, s2 = host(run, "traffic")
     for case, what in (("ga-tx", "TX"), ("ga-rx", "RX")):

@@ -471,6 +471,10 @@ def l1_command(images, plan_file, console, results):
         monitor = ["-monitor", "unix:%s,server=on,wait=off" % sock]
     return [
         QEMU, "-accel", "tcg,thread=multi", "-cpu", "max,+x2apic",
+        # Linux runs the local APIC in x2APIC mode only with interrupt
+        # remapping (or a hypervisor it knows): exitless EOI (0012) passes
+        # the guest's x2APIC EOI write to L1's APIC, so L1 needs one.
+        "-machine", "q35", "-device", "intel-iommu,intremap=on,eim=on",
         "-smp", str(L1_CPUS), "-m", str(L1_MEM_MB),
         "-object", "memory-backend-ram,id=mem0,size=%dM" % half,
         "-object", "memory-backend-ram,id=mem1,size=%dM" % half,

@@ -27,14 +27,14 @@ print("queues of QEMU", pid, ":", mine)
 assert mine, "no vhost queue of the domain's QEMU is attached"
 items = {i["name"]: i["state"] for i in r.get("items", [])}
 print("items:", items)
-for name in ("exitless-delivery", "posted"):
+for name in ("exitless-delivery", "exitless-eoi", "posted"):
     assert items.get(name) == "applied", f"{name} not applied: {items}"
 grants = [open(g).read().strip() for g in
           glob.glob(f"/sys/kernel/debug/kvm/{pid}-*/ioaccel_granted")]
 print("KVM grants of QEMU", pid, ":", grants)
-assert grants and all(int(g, 16) == 0x5 for g in grants), \
-    f"the VM is not granted delivery and posted (0x5): {grants}"
+assert grants and all(int(g, 16) == 0x7 for g in grants), \
+    f"the VM is not granted delivery, EOI and posted (0x7): {grants}"
 # ioaccelctl status shows the same (the guest, without the agent, enables
 # nothing).
-assert r.get("kvm", {}).get("present") and r["kvm"]["granted"] == 0x5 and \
+assert r.get("kvm", {}).get("present") and r["kvm"]["granted"] == 0x7 and \
     r["kvm"]["enabled"] == [0], r.get("kvm")

@@ -30,7 +30,10 @@ l1_boot() {
 	half=$((cpus / 2))
 	L1_PORT=$(l1_free_port)
 	cp --sparse=always "$IOACCEL_L1_IMAGE" "$L1_DIR/run.img"
+	# q35 with an IOMMU that remaps interrupts: Linux runs x2APIC mode
+	# only then, and exitless EOI needs the host in x2APIC mode.
 	qemu-system-x86_64 -accel tcg,thread=multi -cpu max,+x2apic \
+		-machine q35 -device intel-iommu,intremap=on,eim=on \
 		-smp "$cpus",sockets=2,cores=$half,threads=1 -m "$mem" \
 		-object memory-backend-ram,id=m0,size=$((mem / 2))M \
 		-object memory-backend-ram,id=m1,size=$((mem - mem / 2))M \

@@ -17,7 +17,9 @@
  *                                 and PV posted interrupts (0009): page
  *                                 registration, MSIs posted with no exit,
  *                                 the normal path for what is not posted,
- *                                 a notification lost in the host
+ *                                 a notification lost in the host,
+ *                                 and exitless EOI (0012): no EOI exit,
+ *                                 the virtual APIC's EOIs still trapped
  *   ioaccel_test elioff           kvm_amd.ioaccel_eli=N: not offered
  *   ioaccel_test off              kvm.ioaccel=N: stock behaviour
  *
@@ -134,7 +136,7 @@ static uint64_t guest_fuzz(uint64_t count, uint64_t seed)
  * Exitless delivery, the guest's side: a shadow IDT made from its own IDT
  * with every vector from 32 up not present (type kept: an interrupt gate
  * with P=0 raises #NP) except the notification vector, whose handler counts
- * and writes the x2APIC EOI (trapped, as long as exitless EOI is off).
+ * and writes the x2APIC EOI (trapped unless exitless EOI is on).
  */
 static uint64_t shadow_idt[512] __aligned(4096);
 static volatile uint64_t eli_count, eli_stop, eli_spins;
@@ -521,14 +523,14 @@ static const char *const eli_stats[] = {
 	"exits", "irq_exits", "irq_injections", "ioaccel_eli_entries",
 	"ioaccel_eli_delivered", "ioaccel_eli_bounced", "ioaccel_eli_kicks",
 	"ioaccel_eli_fallbacks", "ioaccel_eli_swallowed",
-	"ioaccel_posted", "ioaccel_posted_renotified",
+	"ioaccel_posted", "ioaccel_posted_renotified", "ioaccel_eoi_passthrough",
 	/* by SVM exit reason: INTR, VINTR, MSR, NPF, #NP, NMI */
 	"exit:0x60", "exit:0x64", "exit:0x7c", "exit:0x400", "exit:0x4b",
 	"exit:0x61",
 };
 enum { S_EXITS, S_IRQ_EXITS, S_INJ, S_ENTRIES, S_DELIVERED, S_BOUNCED,
-       S_KICKS, S_FALLBACKS, S_SWALLOWED, S_POSTED, S_RENOTIFIED, S_X_INTR,
-       S_X_VINTR, S_X_MSR, S_X_NPF, S_X_NP, S_X_NMI, S_N };
+       S_KICKS, S_FALLBACKS, S_SWALLOWED, S_POSTED, S_RENOTIFIED, S_EOI_RUNS,
+       S_X_INTR, S_X_VINTR, S_X_MSR, S_X_NPF, S_X_NP, S_X_NMI, S_N };
 
 static void eli_snap(struct kvm_vm *vm, long long *v)
 {
@@ -950,6 +952,55 @@ static void test_posted(struct kvm_vm *vm, struct kvm_vcpu *vcpu,
 	      "posted: revoked, the guest may still unregister and disable everything");
 }
 
+/*
+ * Exitless EOI (0012), after test_posted() on the same VM: the guest's
+ * shadow IDT is at @shadow, nothing is granted or enabled.
+ */
+static void test_eoi(struct kvm_vm *vm, struct kvm_vcpu *vcpu, uint64_t shadow)
+{
+	const uint64_t n = 20;
+	struct posted_counts c, c2;
+	long long d[S_N], d2[S_N];
+	uint64_t got;
+
+	vm_install_exception_handler(vm, 0x41, guest_vector_handler);
+	grant(getpid(), F_DELIVERY | F_EOI);
+	check(hc(vcpu, HC_SET_SHADOW_IDT, shadow, SHADOW_IDT_LIMIT, 0, 0) == 0 &&
+	      hc(vcpu, HC_ENABLE, F_DELIVERY | F_EOI, 0, 0, 0) == 0,
+	      "eoi: the guest enables exitless delivery and exitless EOI");
+
+	/*
+	 * The guest's handler ends with an x2APIC EOI write, which no longer
+	 * exits; only a delivery cut by an NPF, injected again on an ordinary
+	 * entry, has its EOI trapped.
+	 */
+	got = eli_wait_notify(vm, vcpu, n, d, "eoi");
+	check(got == n && d[S_X_MSR] <= d[S_INJ] && d[S_EOI_RUNS] > 0 &&
+	      d[S_FALLBACKS] == 0,
+	      "eoi: %lu of %lu notifications reach the guest, whose EOIs do not exit (%lld MSR exits, %lld injections; ioaccel_eoi_passthrough %lld runs)",
+	      got, n, d[S_X_MSR], d[S_INJ], d[S_EOI_RUNS]);
+
+	/*
+	 * A virtual interrupt is in service at the virtual APIC until the
+	 * guest's EOI: that one must still exit, or the vector would stay in
+	 * service there and block the next ones of its class.
+	 */
+	msi_n(vm, vcpu, 0x41, 5, &c, d, "eoi, virtual interrupts");
+	check(c.normal == 5 && d[S_X_MSR] >= 5,
+	      "eoi: 5 MSIs of vector 0x41 (through the virtual APIC) arrive, and their EOIs still exit (%lld MSR exits)",
+	      d[S_X_MSR]);
+	msi_n(vm, vcpu, 0x41, 5, &c2, d2, "eoi, virtual interrupts again");
+	got = eli_wait_notify(vm, vcpu, 5, d, "eoi after");
+	check(c2.normal == 5 && got == 5,
+	      "eoi: the virtual APIC ends them: 5 more MSIs of vector 0x41 and 5 notifications arrive (%lld and %lu)",
+	      c2.normal, got);
+
+	grant(getpid(), 0);
+	check(hc(vcpu, HC_DISABLE, F_ALL, 0, 0, 0) == 0 &&
+	      hc(vcpu, HC_SET_SHADOW_IDT, 0, 0, 0, 0) == 0,
+	      "eoi: revoked, the guest disables everything and unregisters its shadow IDT");
+}
+
 static void test_eli_off(struct kvm_vcpu *vcpu)
 {
 	grant(getpid(), F_DELIVERY);
@@ -984,7 +1035,10 @@ int main(int argc, char *argv[])
 
 	if (argc > 1 && !strcmp(argv[1], "eli")) {
 		vm = vm_create_with_one_vcpu(&vcpus[0], guest_code);
-		test_posted(vm, vcpus[0], test_eli(vm, vcpus[0]));
+		uint64_t shadow = test_eli(vm, vcpus[0]);
+
+		test_posted(vm, vcpus[0], shadow);
+		test_eoi(vm, vcpus[0], shadow);
 		kvm_vm_free(vm);
 		printf("# done passed=%d failed=%d\n", passed, failed);
 		return failed ? 1 : 0;

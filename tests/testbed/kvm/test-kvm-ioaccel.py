@@ -17,8 +17,11 @@ testbed against the patched modules:
      registration, notifications delivered with no injection and no exit
      of their own, host timer interrupts and function-call IPIs (membarrier)
      reaching L1's CPU 1 while the guest runs exitless with IF=1 and with
-     IF=0 (the NMI watchdog), disable and revoke falling back; then
-     kvm-amd reloaded with ioaccel_eli=0: -KVM_EOPNOTSUPP.
+     IF=0 (the NMI watchdog), disable and revoke falling back; PV posted
+     interrupts (0009); exitless EOI (0012: no EOI exit for the
+     notifications, the virtual APIC's EOIs still trapped); kvm-amd
+     reloaded with ioaccel_eli_eoi=0 (exitless EOI not announced), then
+     with ioaccel_eli=0: -KVM_EOPNOTSUPP.
   3. kvm reloaded with ioaccel=0: no CPUID bit, -KVM_ENOSYS, no grants.
 
 In both, when `make qemu` has built the patched QEMU (qemu/build-qemu
@@ -43,7 +46,7 @@ import testbed  # noqa: E402
 
 FUZZ = testbed.env_int("IOACCEL_KVM_FUZZ", 100000)
 # Results the program prints in each phase (ioaccel_test.c).
-EXPECTED = {"on": 23, "eli": 30, "elioff": 1, "off": 3}
+EXPECTED = {"on": 23, "eli": 34, "elioff": 1, "off": 3}
 L1_TIMEOUT = 900
 # Open defects, reported as TAP TODO (counted as skipped, never as passed):
 # (phase, text of the program's result, why).  One notification of 20 of
@@ -57,6 +60,9 @@ KNOWN_DEFECTS = [
      "confirmation: one notification of 20 could be lost when the vCPU "
      "exited thousands of times in the window"),
 ]
+# The exitless interrupt mechanisms /dev/ioaccel announces when kvm_amd
+# runs them; kvm_amd.ioaccel_eli_eoi=N drops the last.
+ALL_FEATURES = ("exitless_delivery", "posted_pv", "exitless_eoi")
 BAD_LOG = "WARNING:|BUG:|Oops|general protection|Call Trace|RIP:|lockdep"
 
 PLAN = r"""
@@ -101,6 +107,13 @@ if tb_load_modules patched; then
 	kvmt_features on
 	kvmt_run eli /testbed/bin/ioaccel_test eli
 	rmmod kvm_amd
+	if insmod /testbed/modules/patched/kvm-amd.ko ioaccel_eli_eoi=0; then
+		tb_emit "kvmeoioff ok=1 param=$(cat /sys/module/kvm_amd/parameters/ioaccel_eli_eoi)"
+		kvmt_features eoioff
+		rmmod kvm_amd
+	else
+		tb_emit "kvmeoioff ok=0"
+	fi
 	if insmod /testbed/modules/patched/kvm-amd.ko ioaccel_eli=0; then
 		tb_emit "kvmelioff ok=1 param=$(cat /sys/module/kvm_amd/parameters/ioaccel_eli)"
 		kvmt_features elioff
@@ -162,15 +175,15 @@ def phase_results(tap, run, phase):
                "\n".join(bad))
 
 
-def features_result(tap, run, phase, announced):
-    """/sys/kernel/ioaccel/features in @phase: exitless delivery and PV
-    posted interrupts announced exactly when KVM runs them (0010)."""
+def features_result(tap, run, phase, announced, absent=()):
+    """/sys/kernel/ioaccel/features in @phase: the exitless interrupt
+    mechanisms @announced there, and those @absent not (0010, 0012)."""
     r = run.find("kvmfeat", phase=phase)
     got = set(r[0].get("list", "").split(",")) if r else set()
-    want = {"exitless_delivery", "posted_pv"}
-    tap.result(bool(r) and (want <= got if announced else not want & got),
-               "%s: /dev/ioaccel %s exitless_delivery and posted_pv" %
-               (phase, "announces" if announced else "does not announce"),
+    tap.result(bool(r) and set(announced) <= got and not set(absent) & got,
+               "%s: /dev/ioaccel announces %s%s" %
+               (phase, ", ".join(announced) or "none of them",
+                "; not " + ", ".join(absent) if absent else ""),
                "features: %s" % sorted(got))
 
 
@@ -191,7 +204,8 @@ def qemu_results(tap, run, phase, have_qemu):
 
 def main():
     tap = testbed.Tap(2 + EXPECTED["on"] + 2 + 2 + 1 + EXPECTED["eli"] + 2 + 1 +
-                      EXPECTED["elioff"] + 2 + 1 + EXPECTED["off"] + 2 + 1 + 1 + 3)
+                      EXPECTED["elioff"] + 2 + 1 + EXPECTED["off"] + 2 + 1 + 1 + 3 +
+                      2)  # ioaccel_eli_eoi=0: reload, features
     try:
         images = testbed.prepare()
         built = subprocess.run([os.path.join(HERE, "build-selftest"),
@@ -228,18 +242,23 @@ def main():
                "kvm_amd offers exitless delivery (ioaccel_eli=Y, kvm "
                "ioaccel_eli_kick_us=%s)" % (eli[0].get("kick_us") if eli else "-"),
                "record: %s" % eli)
-    features_result(tap, run, "on", True)
+    features_result(tap, run, "on", ALL_FEATURES)
     phase_results(tap, run, "eli")
+    eoioff = run.find("kvmeoioff")
+    tap.result(bool(eoioff) and eoioff[0]["ok"] == "1" and
+               eoioff[0].get("param") == "N",
+               "kvm-amd.ko reloads with ioaccel_eli_eoi=0", "record: %s" % eoioff)
+    features_result(tap, run, "eoioff", ALL_FEATURES[:2], ALL_FEATURES[2:])
     elioff = run.find("kvmelioff")
     tap.result(bool(elioff) and elioff[0]["ok"] == "1" and
                elioff[0].get("param") == "N",
                "kvm-amd.ko reloads with ioaccel_eli=0", "record: %s" % elioff)
-    features_result(tap, run, "elioff", False)
+    features_result(tap, run, "elioff", (), ALL_FEATURES)
     phase_results(tap, run, "elioff")
     off = run.find("kvmoff")
     tap.result(bool(off) and off[0]["ok"] == "1" and off[0].get("param") == "N",
                "kvm.ko reloads with ioaccel=0", "record: %s" % off)
-    features_result(tap, run, "off", False)
+    features_result(tap, run, "off", (), ALL_FEATURES)
     phase_results(tap, run, "off")
     qemu_results(tap, run, "off", have_qemu)
     tap.plan_done(run, L1_TIMEOUT)
