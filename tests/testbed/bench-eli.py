@@ -7,18 +7,21 @@ modules and one 1-vCPU L2 guest under the patched QEMU (`make qemu`) with
 the ioaccel_guest module and ioaccel-guest-agent (guest-agent/), HLT exits
 disabled (`-overcommit cpu-pm=on`, the dedicated-vCPU setting the original
 ELI work recommends; IOACCEL_BENCH_CPU_PM=off keeps them), its vCPU thread
-alone on L1's CPU 1 and the device's vhost worker on CPUs 2-3.  Three
-modes, interleaved on the same guest and NIC (plain vhost-net, kicks as
-stock):
+alone on L1's CPU 1 and the device's vhost worker on CPUs 2-3.  Four
+modes, interleaved on the same guest and NIC:
 
   no-grant         nothing granted: the guest runs the normal interrupt path
+                   (plain vhost-net, kicks as stock)
   ioaccel-eli      exitless delivery and PV posted interrupts granted
                    (IOACCEL_IOC_GRANT_VM 0x5), enabled by the guest's agent
   ioaccel-eli-eoi  the same and exitless EOI (0x7)
+  ioaccel-full     0x7, and the NIC's queues polled by a shared worker on
+                   CPU 3 (IOACCEL_IOC_ATTACH, polling on): the full
+                   acceleration of issue 7's benchmark
 
 Workloads, counting and the table are bench-exits.py's (tx/rx 64 and 1500
 B, rr 64 B; exits in L1 by reason over the window, medians of repeats).
-Kicks (npf) stay: polling is the shared worker's (bench-shared-worker.py).
+Kicks (npf) stay except in ioaccel-full, whose shared worker polls.
 Writes build/bench/eli.json.  Environment: IOACCEL_BENCH_REPEATS (3),
 IOACCEL_BENCH_PACKETS (4000), IOACCEL_BENCH_TRANSACTIONS (500),
 IOACCEL_BENCH_CPU_PM (on), IOACCEL_BENCH_OUT.
@@ -38,7 +41,11 @@ _spec = importlib.util.spec_from_file_location(
 bench_exits = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(bench_exits)
 
-MODES = [("no-grant", 0x0), ("ioaccel-eli", 0x5), ("ioaccel-eli-eoi", 0x7)]
+# (mode, grant, queues polled by the shared worker on CPU 3)
+MODES = [("no-grant", 0x0, False), ("ioaccel-eli", 0x5, False),
+         ("ioaccel-eli-eoi", 0x7, False), ("ioaccel-full", 0x7, True)]
+# As test-shared-worker.py: queues stay polled across a TCG round trip.
+POLL_STOP_IDLE_US = 500000
 
 PLAN_HEAD = r"""
 TB_L2_QEMU="/testbed/bin/qemu-ioaccel -L /usr/share/seabios -L /usr/share/qemu -name bench,debug-threads=on %(cpu_pm)s"
@@ -62,6 +69,16 @@ be_grant() {
 	tb_emit "begrant want=$want ok=0"
 	return 1
 }
+# be_mode MASK POLLED: the queues on the shared worker of CPU 3 (polling)
+# or back on their own worker, then be_grant MASK.
+be_mode() {
+	if [ "$2" = 1 ]; then
+		/testbed/bin/ioaccel-ctl attach "$BE_PID" 3 shared on 0 %(idle)d >/dev/null
+	else
+		/testbed/bin/ioaccel-ctl detach "$BE_PID" >/dev/null 2>&1
+	fi
+	be_grant "$1"
+}
 if tb_load_modules patched && tb_start_guests 1 bench; then
 	BE_PID=$(echo $TB_GUEST_PIDS)
 	# The vCPU on its own CPU (1), QEMU's other threads and the device's
@@ -78,13 +95,14 @@ if tb_load_modules patched && tb_start_guests 1 bench; then
 
 
 def plan_for(repeats, packets, transactions, cpu_pm):
-    lines = [PLAN_HEAD % {"cpu_pm": "-overcommit cpu-pm=on" if cpu_pm else ""}]
-    for mode, grant in MODES:
-        lines.append("\tbe_grant %d && tb_measure warmup-%s tx 64 1000 %s" %
-                     (grant, mode, mode))
+    lines = [PLAN_HEAD % {"cpu_pm": "-overcommit cpu-pm=on" if cpu_pm else "",
+                          "idle": POLL_STOP_IDLE_US}]
+    for mode, grant, polled in MODES:
+        lines.append("\tbe_mode %d %d && tb_measure warmup-%s tx 64 1000 %s" %
+                     (grant, polled, mode, mode))
     for r in range(repeats):
-        for mode, grant in MODES:
-            lines.append("\tbe_grant %d" % grant)
+        for mode, grant, polled in MODES:
+            lines.append("\tbe_mode %d %d" % (grant, polled))
             for wl, size, count in testbed.bench_cases(packets, transactions):
                 lines.append("\ttb_measure %s-%s%d-n1-r%d %s %d %d %s" % (
                     mode, wl, size, r, wl, size, count, mode))
@@ -126,7 +144,7 @@ def main():
             results.append(r)
         else:
             failed.append(c["case"])
-    records = bench_exits.summarize(results, [m for m, _ in MODES])
+    records = bench_exits.summarize(results, [m[0] for m in MODES])
     bench_exits.write_json(records, out)
     print("Exits per packet in L1, vhost-net, one 1-vCPU L2 guest with "
           "ioaccel_guest, HLT exits %s, kernel %s (%d repeats; %d packets, "
