@@ -59,7 +59,7 @@ check "virsh start of a vhost-net domain with an I/O core configured" \
 	'mkdir -p /etc/ioaccel && echo "io-cores = 3" >/etc/ioaccel/ioaccel.conf &&
 	 modprobe vhost_net && test -c /dev/ioaccel &&
 	 virsh -q define /root/l2-vhost.xml && virsh -q start l2-vhost'
-check "its vhost queues are attached to the shared worker on I/O core 3; exitless delivery and PV posted interrupts are granted to its VM" \
+check "its vhost queues are attached to the shared worker on I/O core 3; exitless delivery, exitless EOI and PV posted interrupts are granted to its VM" \
 	'python3 /root/check-attached.py l2-vhost 3 && ioaccelctl stats'
 check "virsh destroy detaches and frees the core" \
 	'virsh -q destroy l2-vhost && virsh -q undefine l2-vhost &&
