@@ -2,7 +2,7 @@
 # Run in the full L1: the domain named in argv[1] holds a started
 # reservation on I/O core argv[2], applied through the kernel's control
 # interface, and the shared worker on that core serves its vhost queues;
-# the exitless delivery and PV posted interrupts its element asks for are
+# the exitless delivery, EOI and PV posted interrupts its element asks for are
 # granted to its KVM VM.
 import glob, json, os, subprocess, sys
 
