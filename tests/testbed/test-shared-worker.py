@@ -179,10 +179,11 @@ LIFE_TX_STALL = ("known bug (issue 6): a guest's TX can stall while another "
                  "guest is detached and attached under the flood")
 
 
-# Open defect (issue 6): L1 itself can crash in this test, about one run
-# in five here: a triple fault, or a panic "corrupted stack end detected
-# inside scheduler" in a thread of an L2 guest's QEMU, in the N=2 round or
-# the lifecycle phase; cause not established (kernel/README.md).  A boot
+# Open defect (issue 6): L1 itself can crash in this test (four runs here
+# since 2026-12-02, and one CI run): a triple fault, or a panic "corrupted
+# stack end detected inside scheduler" in a thread of an L2 guest's QEMU,
+# in the N=2 round or the lifecycle phase; cause not established
+# (kernel/README.md).  A boot
 # that crashed is reported on its own point and the plan runs once more;
 # every other result is of the second boot.
 L1_CRASH = ("known bug (issue 6): L1 can crash (a triple fault or a "
