@@ -911,9 +911,16 @@ static void test_posted(struct kvm_vm *vm, struct kvm_vcpu *vcpu,
 	      d[S_POSTED] == c.posted && *last == 0x40,
 	      "posted: %lu MSIs of vector 0x40 arrive once each, %lld through the page (ioaccel_posted %lld), %lld through the normal path",
 	      n, c.posted, d[S_POSTED], c.normal);
-	check(d[S_X_INTR] == 0 && d[S_X_VINTR] <= c.normal && d[S_INJ] <= c.normal + d[S_X_NPF],
-	      "posted: no exit to deliver them: %lld exits, none INTR, %lld VINTR, %lld injections (at most one per interrupt that took the normal path); %lld MSR (trapped EOIs), %lld #NP, %lld NPF",
-	      d[S_EXITS], d[S_X_VINTR], d[S_INJ], d[S_X_MSR], d[S_X_NP], d[S_X_NPF]);
+	/*
+	 * A notification still owed at an entry that cannot run exitless (it
+	 * injects one of the normal-path interrupts) is injected too: a
+	 * doorbell rung twice (0011), counted as a fallback.
+	 */
+	check(d[S_X_INTR] == 0 && d[S_X_VINTR] <= c.normal + d[S_FALLBACKS] &&
+	      d[S_INJ] <= c.normal + d[S_X_NPF] + d[S_FALLBACKS],
+	      "posted: no exit to deliver them: %lld exits, none INTR, %lld VINTR, %lld injections (at most one per interrupt that took the normal path or notification injected, %lld fallbacks); %lld MSR (trapped EOIs), %lld #NP, %lld NPF",
+	      d[S_EXITS], d[S_X_VINTR], d[S_INJ], d[S_FALLBACKS], d[S_X_MSR],
+	      d[S_X_NP], d[S_X_NPF]);
 
 	msi_n(vm, vcpu, 0x41, 5, &c, d, "not postable");
 	check(c.posted == 0 && c.normal == 5 && d[S_POSTED] == 0,
