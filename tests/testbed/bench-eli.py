@@ -21,7 +21,7 @@ modes, interleaved on the same guest and NIC:
 
 Workloads, counting and the table are bench-exits.py's (tx/rx 64 and 1500
 B, rr 64 B; exits in L1 by reason over the window, medians of repeats).
-Kicks (npf) stay except in ioaccel-full, whose shared worker polls.
+Kicks stay except in ioaccel-full, whose shared worker polls.
 Writes build/bench/eli.json.  Environment: IOACCEL_BENCH_REPEATS (3),
 IOACCEL_BENCH_PACKETS (4000), IOACCEL_BENCH_TRANSACTIONS (500),
 IOACCEL_BENCH_CPU_PM (on), IOACCEL_BENCH_OUT.

@@ -106,6 +106,7 @@ def summarize(results):
             continue
         per = [r["exits"] / r["packets_received"] for r in rs]
         kick = [r["kick_exits"] / r["packets_received"] for r in rs]
+        npf = [r["npf_exits"] / r["packets_received"] for r in rs]
         irq = [r["irq_exits"] / r["packets_received"] for r in rs]
         cs = [1000.0 * r["ctxt"] / r["packets_received"] for r in rs
               if r["ctxt"] is not None]
@@ -122,6 +123,7 @@ def summarize(results):
             "exits_per_packet": statistics.median(per),
             "exits_per_packet_min": min(per), "exits_per_packet_max": max(per),
             "kick_exits_per_packet": statistics.median(kick),
+            "npf_exits_per_packet": statistics.median(npf),
             "irq_exits_per_packet": statistics.median(irq),
             "ctxt_per_1000_packets": statistics.median(cs) if cs else None,
             "packets_per_second": statistics.median(pps) if pps else None,
@@ -144,17 +146,17 @@ def print_table(records):
     of the same workload and N (the same cores, per-device threads)."""
     stock = {(r["workload"], r["size"], r["guests"]): r for r in records
              if r["mode"] == "stock"}
-    print("%-20s %-3s %5s %2s %-22s %7s %7s %9s %9s %6s %6s" % (
-        "mode", "wl", "size", "N", "exits/pkt [min-max]", "kicks", "irq",
-        "ctxt/1k", "pkt/s", "pps/st", "cs/st"))
+    print("%-20s %-3s %5s %2s %-22s %7s %7s %7s %9s %9s %6s %6s" % (
+        "mode", "wl", "size", "N", "exits/pkt [min-max]", "kicks", "npf",
+        "irq", "ctxt/1k", "pkt/s", "pps/st", "cs/st"))
     for r in records:
         st = stock.get((r["workload"], r["size"], r["guests"]), {})
-        print("%-20s %-3s %5d %2d %6.3f [%.3f-%.3f]    %7.3f %7.3f %9s %9s "
-              "%6s %6s" % (
+        print("%-20s %-3s %5d %2d %6.3f [%.3f-%.3f]    %7.3f %7.3f %7.3f "
+              "%9s %9s %6s %6s" % (
                   r["mode"], r["workload"], r["size"], r["guests"],
                   r["exits_per_packet"], r["exits_per_packet_min"],
                   r["exits_per_packet_max"], r["kick_exits_per_packet"],
-                  r["irq_exits_per_packet"],
+                  r["npf_exits_per_packet"], r["irq_exits_per_packet"],
                   "%.1f" % r["ctxt_per_1000_packets"]
                   if r["ctxt_per_1000_packets"] is not None else "-",
                   "%.0f" % r["packets_per_second"]

@@ -59,13 +59,15 @@ def traffic_tests(tap, run, set_name):
     by_reason = ", ".join("%s %d" % (testbed.reason_name(c), n) for c, n in
                           sorted(r["exits_by_reason"].items(),
                                  key=lambda x: -x[1]))
-    tap.result(r["exits"] > 0 and r["kick_exits"] > 0 and
+    # A kick is a nested page fault: counted apart, never more of them.
+    tap.result(r["exits"] > 0 and 0 < r["kick_exits"] <= r["npf_exits"] and
                r["debugfs"].get("exits", 0) > 0,
                "%s: the exit counters are read and non-zero (%d exits, %d "
-               "kicks; debugfs exits %d)" % (set_name, r["exits"],
-                                            r["kick_exits"],
-                                            r["debugfs"].get("exits", 0)),
-               "exits by reason: " + (by_reason or "none"))
+               "kicks of %d NPF; debugfs exits %d)" % (
+                   set_name, r["exits"], r["kick_exits"], r["npf_exits"],
+                   r["debugfs"].get("exits", 0)),
+               "exits by reason: %s; MMIO writes (gpa, len): %s" % (
+                   by_reason or "none", r["mmio_writes"]))
     print("# %s TX %d packets: %.3f exits/packet (%s)" %
           (set_name, PACKETS, r["exits"] / max(1, r["packets_received"]),
            by_reason))

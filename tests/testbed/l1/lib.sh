@@ -9,6 +9,7 @@
 #   @@ stat case=C when=before|after name=NAME value=V     (KVM debugfs)
 #   @@ reason case=C when=before|after code=N count=V     (kvm_exit hist)
 #   @@ msr case=C when=before|after ecx=N write=0|1 count=V (kvm_msr hist)
+#   @@ mmio case=C when=before|after gpa=N len=N count=V  (kvm_mmio writes)
 #   @@ window case=C start=SECONDS end=SECONDS            (L1 uptime)
 #   @@ res case=C guest=I role=guest|peer KEY=VALUE ...   (udpbench result)
 #   @@ case case=C workload=W size=S guests=N mode=M count=N net=0|1
@@ -94,11 +95,16 @@ tb_unload_modules() {
 TB_EXIT_HIST='hist:keys=exit_reason:sort=hitcount:size=256'
 # MSR exits by MSR index (TSC deadline, x2APIC EOI/ICR, ...).
 TB_MSR_HIST='hist:keys=ecx,write:sort=hitcount:size=256'
+# MMIO writes by address and width (type 2 is KVM_TRACE_MMIO_WRITE): a
+# virtio-pci queue notify is a 16-bit write to the notify region, so the
+# kicks are told apart from the other nested page faults (see testbed.py).
+TB_MMIO_HIST='hist:keys=gpa,len:sort=hitcount:size=512 if type == 2'
 tb_trace_setup() {
 	trig=/sys/kernel/tracing/events/kvm/kvm_exit/trigger
 	if [ -e "$trig" ]; then
 		echo "$TB_EXIT_HIST" >"$trig"
 		echo "$TB_MSR_HIST" >/sys/kernel/tracing/events/kvm/kvm_msr/trigger
+		echo "$TB_MMIO_HIST" >/sys/kernel/tracing/events/kvm/kvm_mmio/trigger
 	else
 		echo "L1: no kvm_exit tracepoint"
 	fi
@@ -111,6 +117,7 @@ tb_trace_teardown() {
 	if [ -e $d/kvm_exit/trigger ]; then
 		echo "!$TB_EXIT_HIST" >$d/kvm_exit/trigger 2>/dev/null || true
 		echo "!$TB_MSR_HIST" >$d/kvm_msr/trigger 2>/dev/null || true
+		echo "!$TB_MMIO_HIST" >$d/kvm_mmio/trigger 2>/dev/null || true
 	fi
 }
 
@@ -124,6 +131,8 @@ tb_snapshot() {
 		/sys/kernel/tracing/events/kvm/kvm_exit/hist >"$TB_OUT" 2>/dev/null
 	sed -n 's/^{ *ecx: *\([0-9]*\), *write: *\([0-9]*\) *} *hitcount: *\([0-9]*\).*/@@ msr case='"$1"' when='"$2"' ecx=\1 write=\2 count=\3/p' \
 		/sys/kernel/tracing/events/kvm/kvm_msr/hist >"$TB_OUT" 2>/dev/null
+	sed -n 's/^{ *gpa: *\([0-9a-fx]*\), *len: *\([0-9]*\) *} *hitcount: *\([0-9]*\).*/@@ mmio case='"$1"' when='"$2"' gpa=\1 len=\2 count=\3/p' \
+		/sys/kernel/tracing/events/kvm/kvm_mmio/hist >"$TB_OUT" 2>/dev/null
 	# shellcheck disable=SC2086
 	(cd /sys/kernel/debug/kvm && grep -H '' $TB_STATS 2>/dev/null) |
 		sed -n 's/^\([a-z_]*\):\([0-9]*\)$/@@ stat case='"$1"' when='"$2"' name=\1 value=\2/p' >"$TB_OUT"
