@@ -44,6 +44,7 @@ static const struct {
 struct state {
 	unsigned long granted, supported, wanted, enabled, notifications;
 	int cpus, cpus_enabled;
+	char posting[32];	/* who posts in hardware: "none", "cpu", "cpu iommu" */
 	char error[160];
 };
 
@@ -168,8 +169,11 @@ static int read_state(const char *dir, struct state *s)
 		e = read_mask(dir, "notifications", &s->notifications);
 	if (!e)
 		e = read_text(dir, "cpus", cpus, sizeof(cpus));
+	if (!e)
+		e = read_text(dir, "posting", s->posting, sizeof(s->posting));
 	if (e)
 		return e;
+	s->posting[strcspn(s->posting, "\n")] = '\0';
 	s->cpus = s->cpus_enabled = 0;
 	for (line = strtok_r(cpus, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		const char *en = strstr(line, "enabled=");
@@ -193,9 +197,9 @@ static int write_status(const char *file, const char *what, const struct state *
 	if (!f)
 		return -errno;
 	fprintf(f, "state=%s\ngranted=0x%lx\nsupported=0x%lx\nwanted=0x%lx\nenabled=0x%lx\n"
-		   "cpus=%d\ncpus_enabled=%d\nnotifications=%lu\nerror=%s\n",
+		   "cpus=%d\ncpus_enabled=%d\nnotifications=%lu\nposting=%s\nerror=%s\n",
 		what, s->granted, s->supported, s->wanted, s->enabled, s->cpus,
-		s->cpus_enabled, s->notifications, s->error);
+		s->cpus_enabled, s->notifications, s->posting[0] ? s->posting : "none", s->error);
 	if (fclose(f) || rename(tmp, file))
 		return -errno;
 	return 0;

@@ -336,6 +336,17 @@ static ssize_t supported_show(struct kobject *k, struct kobj_attribute *a, char 
 	return sysfs_emit(buf, "0x%llx\n", ioaccel_supported);
 }
 
+/* Asked each time: the host can inhibit APICv/AVIC for a VM at run time. */
+static ssize_t posting_show(struct kobject *k, struct kobj_attribute *a, char *buf)
+{
+	long r = ioaccel_query(IOACCEL_QUERY_POSTING);
+
+	if (r <= 0)	/* a host before the query (-EINVAL) has none either */
+		return sysfs_emit(buf, "none\n");
+	return sysfs_emit(buf, "%s%s\n", r & IOACCEL_POSTING_CPU ? "cpu" : "",
+			  r & IOACCEL_POSTING_IOMMU ? " iommu" : "");
+}
+
 static ssize_t eli_vector_show(struct kobject *k, struct kobj_attribute *a, char *buf)
 {
 	if (ioaccel_eli_vector < 0)
@@ -429,6 +440,7 @@ static struct kobj_attribute ioaccel_attr_host = __ATTR_RO(host);
 static struct kobj_attribute ioaccel_attr_granted = __ATTR_RO(granted);
 static struct kobj_attribute ioaccel_attr_supported = __ATTR_RO(supported);
 static struct kobj_attribute ioaccel_attr_eli_vector = __ATTR_RO(eli_vector);
+static struct kobj_attribute ioaccel_attr_posting = __ATTR_RO(posting);
 static struct kobj_attribute ioaccel_attr_enable = __ATTR_RW_MODE(enable, 0600);
 static struct kobj_attribute ioaccel_attr_enabled = __ATTR_RO(enabled);
 static struct kobj_attribute ioaccel_attr_cpus = __ATTR_RO(cpus);
@@ -440,6 +452,7 @@ static struct attribute *ioaccel_attrs[] = {
 	&ioaccel_attr_granted.attr,
 	&ioaccel_attr_supported.attr,
 	&ioaccel_attr_eli_vector.attr,
+	&ioaccel_attr_posting.attr,
 	&ioaccel_attr_enable.attr,
 	&ioaccel_attr_enabled.attr,
 	&ioaccel_attr_cpus.attr,
@@ -525,6 +538,7 @@ static int ioaccel_posted_alloc(void)
 static int __init ioaccel_guest_init(void)
 {
 	const char *why;
+	long posting;
 	u32 base;
 	int err;
 
@@ -552,6 +566,10 @@ static int __init ioaccel_guest_init(void)
 	/* The EOI the host passes through is the x2APIC MSR write. */
 	if (!why && (ioaccel_host & IOACCEL_F_EXITLESS_EOI) && x2apic_enabled())
 		ioaccel_supported |= IOACCEL_F_EXITLESS_EOI;
+	/* Where the CPU posts, acknowledging the hardware path is all there is. */
+	posting = ioaccel_query(IOACCEL_QUERY_POSTING);
+	if (posting > 0 && (posting & IOACCEL_POSTING_CPU) && (ioaccel_host & IOACCEL_F_POSTED_HW))
+		ioaccel_supported |= IOACCEL_F_POSTED_HW;
 
 	kvm_set_posted_intr_wakeup_handler(ioaccel_notified);
 	err = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "virt/ioaccel_guest:online",

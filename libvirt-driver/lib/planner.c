@@ -342,11 +342,39 @@ static int plan_vhost(struct planning *p)
 	return 0;
 }
 
+/*
+ * Where the CPU posts interrupts (APICv/AVIC: the kernel announces
+ * IOACCEL_FEAT_POSTED_HW, and then none of the PV mechanisms) it delivers
+ * them without an exit and virtualizes the EOI itself: what the element
+ * asks for is done by the hardware, and the VM is granted that path, also
+ * where posted='pv' was asked for.
+ */
+static int plan_interrupts_by_hardware(struct planning *p)
+{
+	const struct ioaccel_accel *acc = p->dom->accel;
+
+	if (acc->exitless_delivery)
+		ioaccel_reservation_add_item(p->plan, "exitless-delivery", IOACCEL_ITEM_APPLIED,
+					     "by the CPU: it posts interrupts (APICv/AVIC)");
+	if (acc->exitless_eoi)
+		ioaccel_reservation_add_item(p->plan, "exitless-eoi", IOACCEL_ITEM_APPLIED,
+					     "by the CPU: it virtualizes the EOI (APICv/AVIC)");
+	if (acc->posted != IOACCEL_POSTED_OFF)
+		ioaccel_reservation_add_item(p->plan, "posted", IOACCEL_ITEM_RESERVED,
+					     "hardware posted interrupts (APICv/AVIC)%s",
+					     acc->posted == IOACCEL_POSTED_PV ?
+						     ", which this host has: no para-virtual ones" :
+						     "");
+	return 0;
+}
+
 static int plan_interrupts(struct planning *p)
 {
 	const struct ioaccel_accel *acc = p->dom->accel;
 	int r;
 
+	if (ioaccel_kernel_has(p->kernel, IOACCEL_FEAT_POSTED_HW))
+		return plan_interrupts_by_hardware(p);
 	if (acc->exitless_delivery) {
 		r = plan_kernel_feature(p, "exitless-delivery", "<accel:interrupts>",
 					IOACCEL_FEAT_EXITLESS_DELIVERY,
@@ -371,10 +399,6 @@ static int plan_interrupts(struct planning *p)
 					   IOACCEL_FEAT_POSTED_HW,
 					   "hardware posted interrupts (APICv/AVIC)");
 	case IOACCEL_POSTED_AUTO:
-		if (ioaccel_kernel_has(p->kernel, IOACCEL_FEAT_POSTED_HW))
-			return plan_kernel_feature(p, "posted", "<accel:interrupts posted='auto'>",
-						   IOACCEL_FEAT_POSTED_HW,
-						   "hardware posted interrupts (APICv/AVIC)");
 		return plan_kernel_feature(p, "posted", "<accel:interrupts posted='auto'>",
 					   IOACCEL_FEAT_POSTED_PV, "para-virtual posted interrupts");
 	}

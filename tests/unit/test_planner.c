@@ -170,6 +170,37 @@ static void test_kernel_features_are_reserved(void **state)
 	fx_free(f);
 }
 
+/* A host whose CPU posts interrupts (APICv/AVIC) announces POSTED_HW
+ * alone: the hardware does what the element asks, also for posted='pv'. */
+static void test_interrupts_by_hardware(void **state)
+{
+	struct fx *f = fx_new("sysfs-2nodes");
+
+	set_cores(f, "2", 4);
+	kernel_with(f, IOACCEL_FEAT_SHARED_WORKER | IOACCEL_FEAT_POLLING |
+			       IOACCEL_FEAT_POSTED_HW);
+	f->acc.policy = IOACCEL_POLICY_REQUIRED;
+	f->acc.exitless_delivery = true;
+	f->acc.exitless_eoi = true;
+	f->acc.posted = IOACCEL_POSTED_PV;
+	assert_int_equal(plan(f), 0);
+	assert_item(f, "exitless-delivery", IOACCEL_ITEM_APPLIED, "by the CPU");
+	assert_item(f, "exitless-eoi", IOACCEL_ITEM_APPLIED, "virtualizes the EOI");
+	assert_item(f, "posted", IOACCEL_ITEM_RESERVED, "hardware posted interrupts");
+	assert_int_equal(captured.count, 0);
+	f->acc.posted = IOACCEL_POSTED_AUTO;
+	assert_int_equal(plan(f), 0);
+	assert_item(f, "posted", IOACCEL_ITEM_RESERVED, "hardware posted interrupts");
+	/* Without hardware posting, posted='hardware' is not available. */
+	kernel_with(f, IOACCEL_FEAT_SHARED_WORKER | IOACCEL_FEAT_POLLING |
+			       IOACCEL_FEAT_EXITLESS_DELIVERY | IOACCEL_FEAT_EXITLESS_EOI |
+			       IOACCEL_FEAT_POSTED_PV);
+	f->acc.posted = IOACCEL_POSTED_HARDWARE;
+	assert_int_equal(plan(f), -ENODEV);
+	assert_non_null(strstr(captured.msg, "hardware posted interrupts (APICv/AVIC) is unavailable"));
+	fx_free(f);
+}
+
 static void test_numatune_and_explicit_node(void **state)
 {
 	struct fx *f = fx_new("sysfs-2nodes");
@@ -333,6 +364,7 @@ int main(void)
 		cmocka_unit_test(test_preferred_without_kernel_reserves_and_degrades),
 		cmocka_unit_test(test_required_without_kernel_fails_with_one_message),
 		cmocka_unit_test(test_kernel_features_are_reserved),
+		cmocka_unit_test(test_interrupts_by_hardware),
 		cmocka_unit_test(test_numatune_and_explicit_node),
 		cmocka_unit_test(test_shared_workers_are_packed_then_full),
 		cmocka_unit_test(test_interfaces_take_slots),

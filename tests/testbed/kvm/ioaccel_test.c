@@ -61,6 +61,7 @@
 #define Q_GRANTED		2
 #define Q_ENABLED		3
 #define Q_ELI_VECTOR		4
+#define Q_POSTING		5
 #define ELI_VECTOR		0xf1
 #define SHADOW_IDT_LIMIT	0xfff
 #define F_DELIVERY		0x1ULL
@@ -369,7 +370,10 @@ static void test_discovery(struct kvm_vcpu *vcpu)
 	      "discovery: QUERY(host) returns 0x%llx", F_ALL);
 	check(query(vcpu, Q_GRANTED) == 0 && query(vcpu, Q_ENABLED) == 0,
 	      "discovery: a new VM has nothing granted and nothing enabled");
-	check(query(vcpu, 5) == E_EINVAL && hc(vcpu, HC_QUERY, 0, 1, 0, 0) == E_EINVAL,
+	/* No CPU in this testbed posts interrupts (L1 has no AVIC): 0. */
+	check(query(vcpu, Q_POSTING) == 0 && vm_debugfs(vcpu->vm, "ioaccel_posting") == 0,
+	      "discovery: QUERY(posting) returns 0 and debugfs ioaccel_posting shows 0: no hardware posting here");
+	check(query(vcpu, 6) == E_EINVAL && hc(vcpu, HC_QUERY, 0, 1, 0, 0) == E_EINVAL,
 	      "discovery: QUERY of an unknown selector or with a non-zero a1 returns -KVM_EINVAL");
 	check(hc(vcpu, HC_BASE + 5, 0, 0, 0, 0) == E_ENOSYS &&
 	      hc(vcpu, HC_BASE + 0xff, 0, 0, 0, 0) == E_ENOSYS,
