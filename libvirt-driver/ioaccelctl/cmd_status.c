@@ -44,7 +44,8 @@ static void domains_on_core(FILE *out, const struct ioaccel_state *st, int core,
 	}
 }
 
-/* KVM's view of the domain's VM: granted, and enabled per vCPU. */
+/* KVM's view of the domain's VM: granted, enabled per vCPU, what the
+ * exitless paths did. */
 static void print_kvm_text(pid_t pid)
 {
 	struct ioaccel_kvm_vm vm;
@@ -58,7 +59,14 @@ static void print_kvm_text(pid_t pid)
 	       vm.granted, all, vm.n_vcpus);
 	for (i = 0; i < vm.n_vcpus; i++)
 		printf("%s0x%x", i ? " " : "", vm.enabled[i] & vm.granted);
-	printf(")\n");
+	printf(")\n    KVM: hardware posting: %s\n",
+	       !(vm.posting & IOACCEL_KVM_POSTING_CPU) ? "none (the para-virtual path is used)" :
+	       vm.posting & IOACCEL_KVM_POSTING_IOMMU ? "by the CPU and the IOMMU" :
+							 "by the CPU");
+	printf("    KVM statistics:");
+	for (i = 0; i < IOACCEL_KVM_N_STATS; i++)
+		printf(" %s %llu", ioaccel_kvm_stat_names[i], (unsigned long long)vm.stats[i]);
+	printf("\n");
 }
 
 static void print_kvm_json(pid_t pid)
@@ -70,10 +78,15 @@ static void print_kvm_json(pid_t pid)
 		printf(",\"kvm\":{\"present\":false}");
 		return;
 	}
-	printf(",\"kvm\":{\"present\":true,\"granted\":%u,\"enabled\":[", vm.granted);
+	printf(",\"kvm\":{\"present\":true,\"granted\":%u,\"posting\":%u,\"enabled\":[",
+	       vm.granted, vm.posting);
 	for (i = 0; i < vm.n_vcpus; i++)
 		printf("%s%u", i ? "," : "", vm.enabled[i] & vm.granted);
-	printf("]}");
+	printf("],\"stats\":{");
+	for (i = 0; i < IOACCEL_KVM_N_STATS; i++)
+		printf("%s\"%s\":%llu", i ? "," : "", ioaccel_kvm_stat_names[i],
+		       (unsigned long long)vm.stats[i]);
+	printf("}}");
 }
 
 static void print_text(struct status *s)

@@ -21,11 +21,22 @@ const char *ioaccel_debugfs_root(void)
 	return r && *r ? r : IOACCEL_DEBUGFS_ROOT_DEFAULT;
 }
 
-/* A debugfs x32 file ("0x00000005\n"). */
-static int read_mask(const char *dir, const char *name, uint32_t *v)
+const char *const ioaccel_kvm_stat_names[IOACCEL_KVM_N_STATS] = {
+	[IOACCEL_KVM_ELI_ENTRIES] = "eli_entries",
+	[IOACCEL_KVM_ELI_DELIVERED] = "eli_delivered",
+	[IOACCEL_KVM_ELI_BOUNCED] = "eli_bounced",
+	[IOACCEL_KVM_ELI_KICKS] = "eli_kicks",
+	[IOACCEL_KVM_ELI_FALLBACKS] = "eli_fallbacks",
+	[IOACCEL_KVM_EOI_PASSTHROUGH] = "eoi_passthrough",
+	[IOACCEL_KVM_POSTED] = "posted",
+};
+
+/* A one-number debugfs file: x32 masks ("0x00000005\n", @base 16), u64
+ * statistics ("42\n", @base 10). */
+static int read_number(const char *dir, const char *name, int base, uint64_t *v)
 {
 	char path[PATH_MAX + 64], buf[32], *end;
-	unsigned long m;
+	unsigned long long m;
 	int e;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
@@ -33,11 +44,23 @@ static int read_mask(const char *dir, const char *name, uint32_t *v)
 	if (e < 0)
 		return e;
 	errno = 0;
-	m = strtoul(buf, &end, 16);
-	if (errno || end == buf || (*end && *end != '\n') || m > UINT32_MAX)
+	m = strtoull(buf, &end, base);
+	if (errno || end == buf || (*end && *end != '\n') || buf[0] == '-')
 		return -EINVAL;
-	*v = (uint32_t)m;
+	*v = m;
 	return 0;
+}
+
+static int read_mask(const char *dir, const char *name, uint32_t *v)
+{
+	uint64_t m;
+	int e = read_number(dir, name, 16, &m);
+
+	if (e == 0 && m > UINT32_MAX)
+		e = -EINVAL;
+	if (e == 0)
+		*v = (uint32_t)m;
+	return e;
 }
 
 /* The first directory "PID-FD" of @kvm_dir, by name; -ENOENT if none. */
@@ -75,6 +98,8 @@ int ioaccel_kvm_vm_read(const char *debugfs_root, pid_t pid, struct ioaccel_kvm_
 		return -ENOENT;
 	snprintf(vm_dir, sizeof(vm_dir), "%s/%s", kvm_dir, name);
 	e = read_mask(vm_dir, "ioaccel_granted", &vm->granted);
+	if (e == 0)
+		e = read_mask(vm_dir, "ioaccel_posting", &vm->posting);
 	if (e < 0)
 		return e == -EINVAL ? e : -ENOENT;
 	/* vCPUs are numbered from 0 without holes. */
@@ -87,5 +112,11 @@ int ioaccel_kvm_vm_read(const char *debugfs_root, pid_t pid, struct ioaccel_kvm_
 			break;
 	}
 	vm->n_vcpus = i;
+	for (i = 0; i < IOACCEL_KVM_N_STATS; i++) {
+		snprintf(name, sizeof(name), "ioaccel_%s", ioaccel_kvm_stat_names[i]);
+		e = read_number(vm_dir, name, 10, &vm->stats[i]);
+		if (e < 0)
+			return e == -EINVAL ? e : -ENOENT;
+	}
 	return 0;
 }

@@ -21,9 +21,19 @@ static void test_granted_and_enabled(void **state)
 
 	assert_int_equal(ioaccel_kvm_vm_read(fixture("debugfs-kvm"), 4242, &vm), 0);
 	assert_int_equal(vm.granted, 0x5);
+	assert_int_equal(vm.posting, IOACCEL_KVM_POSTING_CPU | IOACCEL_KVM_POSTING_IOMMU);
 	assert_int_equal(vm.n_vcpus, 2);
 	assert_int_equal(vm.enabled[0], 0x5);
 	assert_int_equal(vm.enabled[1], 0x1);
+	/* The VM's statistics, summed over its vCPUs by KVM. */
+	assert_int_equal(vm.stats[IOACCEL_KVM_ELI_ENTRIES], 101);
+	assert_int_equal(vm.stats[IOACCEL_KVM_ELI_DELIVERED], 202);
+	assert_int_equal(vm.stats[IOACCEL_KVM_ELI_BOUNCED], 303);
+	assert_int_equal(vm.stats[IOACCEL_KVM_ELI_KICKS], 404);
+	assert_int_equal(vm.stats[IOACCEL_KVM_ELI_FALLBACKS], 505);
+	assert_int_equal(vm.stats[IOACCEL_KVM_EOI_PASSTHROUGH], 606);
+	assert_int_equal(vm.stats[IOACCEL_KVM_POSTED], 707);
+	assert_string_equal(ioaccel_kvm_stat_names[IOACCEL_KVM_POSTED], "posted");
 }
 
 static void test_nothing_granted(void **state)
@@ -32,8 +42,10 @@ static void test_nothing_granted(void **state)
 
 	assert_int_equal(ioaccel_kvm_vm_read(fixture("debugfs-kvm"), 4343, &vm), 0);
 	assert_int_equal(vm.granted, 0);
+	assert_int_equal(vm.posting, 0);
 	assert_int_equal(vm.n_vcpus, 1);
 	assert_int_equal(vm.enabled[0], 0);
+	assert_int_equal(vm.stats[IOACCEL_KVM_ELI_ENTRIES], 0);
 }
 
 /* A prefix of another pid's directory is not this pid's VM. */
@@ -53,6 +65,14 @@ static void test_bad_mask(void **state)
 	assert_int_equal(ioaccel_kvm_vm_read(fixture("debugfs-kvm"), 5151, &vm), -EINVAL);
 }
 
+/* A statistic is an unsigned decimal: "-3" is not one. */
+static void test_bad_statistic(void **state)
+{
+	struct ioaccel_kvm_vm vm;
+
+	assert_int_equal(ioaccel_kvm_vm_read(fixture("debugfs-kvm"), 6262, &vm), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -60,6 +80,7 @@ int main(void)
 		cmocka_unit_test(test_nothing_granted),
 		cmocka_unit_test(test_no_vm),
 		cmocka_unit_test(test_bad_mask),
+		cmocka_unit_test(test_bad_statistic),
 	};
 
 	return cmocka_run_group_tests_name("kvm_vm", tests, NULL, NULL);

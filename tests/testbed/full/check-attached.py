@@ -35,6 +35,12 @@ print("KVM grants of QEMU", pid, ":", grants)
 assert grants and all(int(g, 16) == 0x7 for g in grants), \
     f"the VM is not granted delivery, EOI and posted (0x7): {grants}"
 # ioaccelctl status shows the same (the guest, without the agent, enables
-# nothing).
+# nothing; no hardware posts: L1 has no AVIC).
 assert r.get("kvm", {}).get("present") and r["kvm"]["granted"] == 0x7 and \
-    r["kvm"]["enabled"] == [0], r.get("kvm")
+    r["kvm"]["enabled"] == [0] and r["kvm"]["posting"] == 0, r.get("kvm")
+# and KVM's exitless statistics of the VM: nothing enabled, nothing counted.
+stats = r["kvm"].get("stats", {})
+assert sorted(stats) == sorted(("eli_entries", "eli_delivered", "eli_bounced",
+                                "eli_kicks", "eli_fallbacks",
+                                "eoi_passthrough", "posted")) and \
+    not any(stats.values()), f"KVM statistics: {stats}"
