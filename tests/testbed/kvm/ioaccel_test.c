@@ -215,13 +215,23 @@ static uint64_t guest_idle_if(void)
 	return posted_seen;
 }
 
-/* Spin with IF=@if_on until the host says stop. */
+/*
+ * Spin with IF=@if_on until the host says stop.  SPIN_ICR: IF=0, writing
+ * the x2APIC ICR all along (a fixed IPI to an APIC ID no vCPU has), which
+ * KVM's fastpath answers by going straight back into the guest.
+ */
+#define SPIN_ICR	2
+#define NO_APIC_ID	0xfeULL
+
 static uint64_t guest_eli_spin(uint64_t if_on)
 {
-	if (if_on)
+	if (if_on == 1)
 		asm volatile("sti" ::: "memory");
-	while (!eli_stop)
+	while (!eli_stop) {
+		if (if_on == SPIN_ICR)
+			x2apic_write_reg(APIC_ICR, NO_APIC_ID << 32 | APIC_DM_FIXED | 0x40);
 		eli_spins++;
+	}
 	asm volatile("cli" ::: "memory");
 	return eli_spins;
 }
@@ -691,7 +701,8 @@ static uint64_t eli_spin(struct kvm_vm *vm, struct kvm_vcpu *vcpu,
 	*cal = proc_interrupts("CAL:", 1) - cal0;
 	*stop = 1;
 	pthread_join(r.thread, NULL);
-	eli_delta(vm, before, d, if_on ? "spin IF=1" : "spin IF=0");
+	eli_delta(vm, before, d, if_on == SPIN_ICR ? "spin IF=0, ICR writes" :
+				 if_on ? "spin IF=1" : "spin IF=0");
 	return ipis;
 }
 
@@ -777,6 +788,16 @@ static uint64_t test_eli(struct kvm_vm *vm, struct kvm_vcpu *vcpu)
 	check(d[S_ENTRIES] > 0 && d[S_KICKS] > 0 && loc > 0 && cal > 0 && ipis == 50,
 	      "a guest that keeps IF=0 does not keep the CPU (%lld watchdog NMIs; CPU 1: %lld timer, %lld function-call IPIs; %lu of 50 membarrier() calls, which wait for their IPIs, returned)",
 	      d[S_KICKS], loc, cal, ipis);
+
+	/*
+	 * Nor when it keeps exiting to KVM's fastpath (kernel 0015): every
+	 * exit of an exitless run lets the host take its interrupts, though
+	 * KVM would go straight back in, restarting the watchdog's clock.
+	 */
+	ipis = eli_spin(vm, vcpu, SPIN_ICR, d, &loc, &cal);
+	check(d[S_ENTRIES] > 0 && d[S_X_MSR] > 0 && loc > 0 && cal > 0 && ipis == 50,
+	      "a guest that keeps IF=0 and loops on x2APIC ICR writes, which KVM's fastpath answers, does not keep the CPU (%lld MSR exits, %lld exitless entries; CPU 1: %lld timer, %lld function-call IPIs; %lu of 50 membarrier() calls returned)",
+	      d[S_X_MSR], d[S_ENTRIES], loc, cal, ipis);
 
 	/* Disable: notifications take the normal path. */
 	check(hc(vcpu, HC_DISABLE, F_DELIVERY, 0, 0, 0) == 0,
