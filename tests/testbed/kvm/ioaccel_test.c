@@ -793,6 +793,10 @@ static uint64_t test_eli(struct kvm_vm *vm, struct kvm_vcpu *vcpu)
 	 * Nor when it keeps exiting to KVM's fastpath (kernel 0015): every
 	 * exit of an exitless run lets the host take its interrupts, though
 	 * KVM would go straight back in, restarting the watchdog's clock.
+	 * In this testbed the point also passed without 0015 (L1's CPU 1 is
+	 * not isolated: a remote wakeup sets TIF_NEED_RESCHED, which ends the
+	 * fastpath loop); on a dedicated vCPU core nothing would, so it
+	 * guards the scenario rather than proving the fix.
 	 */
 	ipis = eli_spin(vm, vcpu, SPIN_ICR, d, &loc, &cal);
 	check(d[S_ENTRIES] > 0 && d[S_X_MSR] > 0 && loc > 0 && cal > 0 && ipis == 50,
