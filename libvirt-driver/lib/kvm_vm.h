@@ -15,7 +15,7 @@
 
 #define IOACCEL_KVM_MAX_VCPUS 256
 
-/* The VM's exitless statistics, in the order of IOACCEL_KVM_STAT_NAMES. */
+/* The VM's exitless statistics, as named by ioaccel_kvm_stat_names. */
 enum ioaccel_kvm_stat {
 	IOACCEL_KVM_ELI_ENTRIES,	/* runs entered with exitless delivery */
 	IOACCEL_KVM_ELI_DELIVERED,	/* notifications delivered without an exit */
