@@ -653,11 +653,12 @@ def counters(run, case):
     return delta("stat", "name", "value"), delta("reason", "code", "count")
 
 
-def mmio_writes(run, case):
-    """MMIO writes of one case: {(gpa, len): count}, counted in KVM."""
+def hist_delta(run, case, word, fields):
+    """What a two-key histogram (@word records: msr, mmio) counted in one
+    case: {(int(field), ...): after - before}, the keys that grew."""
     out = {}
-    for r in run.find("mmio", case=case):
-        key = (int(r["gpa"], 0), int(r["len"]))
+    for r in run.find(word, case=case):
+        key = tuple(int(r[f], 0) for f in fields)
         sign = 1 if r["when"] == "after" else -1
         out[key] = out.get(key, 0) + sign * int(r["count"])
     return {k: v for k, v in out.items() if v > 0}
@@ -684,16 +685,11 @@ def case_result(run, case):
         elif "received" in r:
             received += int(r["received"])
     stats, reasons = counters(run, case)
-    msrs = {}
-    for r in run.find("msr", case=case):
-        key = (int(r["ecx"]), int(r["write"]))
-        sign = 1 if r["when"] == "after" else -1
-        msrs[key] = msrs.get(key, 0) + sign * int(r["count"])
     window = run.find("window", case=case)
     seconds = (float(window[0]["end"]) - float(window[0]["start"])
                if window else None)
     total = sum(reasons.values())
-    mmio = mmio_writes(run, case)
+    mmio = hist_delta(run, case, "mmio", ("gpa", "len"))
     return {
         "case": case, "mode": info["mode"], "workload": wl,
         "size": int(info["size"]), "guests": int(info["guests"]),
@@ -705,7 +701,7 @@ def case_result(run, case):
         "mmio_writes": mmio,
         "irq_exits": sum(reasons.get(r, 0) for r in IRQ_REASONS),
         "debugfs": stats, "seconds": seconds,
-        "msr_exits": {k: v for k, v in msrs.items() if v > 0},
+        "msr_exits": hist_delta(run, case, "msr", ("ecx", "write")),
     }
 
 
