@@ -73,6 +73,7 @@ def plan_for(n, repeats, packets, transactions):
         lines.append("\tsw_emit_ctl 1 sched $(sw_pid 1) %s 100 latency" %
                      GUEST1_MAC)
         lines.append("\tsw_fairness latency %d %d" % (FAIR_RR, FAIR_FLOOD))
+        lines.append("\tsw_yields fair-latency 0")
         lines.append("\tsw_detach_all")
     lines.append("fi")
     lines.append("tb_stop_guests")
@@ -189,6 +190,7 @@ def main():
     results = []
     fair = []
     flood = []
+    yields = None
     for n in guests:
         plan = plan_for(n, repeats, packets, transactions)
         run = testbed.run_l1(img, "bench-shared-worker-n%d" % n, plan,
@@ -205,6 +207,8 @@ def main():
             fair.append({"class": f["tag"], "phase": f["phase"],
                          "transactions": rcv,
                          "rtt_ms": float(f["ms"]) / rcv if rcv else None})
+        for y in run.find("yields", tag="fair-latency"):
+            yields = int(y["value"])
         for f in run.find("fairflood"):
             rcv, ms = int(f["received"]), int(f["ms"])
             flood.append({"class": f["tag"], "received": rcv,
@@ -226,9 +230,13 @@ def main():
               "guest 0's flood meanwhile: %d of %d datagrams, %s pkt/s" % (
                   f["class"], f["received"], FAIR_FLOOD,
                   "%.0f" % f["pps"] if f["pps"] else "-"))
+    if yields is not None:
+        print("# fairness: guest 0 ended %d turns early for guest 1 (least "
+              "work per turn, patch 0017)" % yields)
     os.makedirs(os.path.dirname(out), exist_ok=True)
     with open(out, "w") as f:
-        json.dump({"cases": records, "fairness": fair, "flood": flood}, f, indent=1,
+        json.dump({"cases": records, "fairness": fair, "flood": flood,
+                   "yields": yields}, f, indent=1,
                   sort_keys=True)
     print("# wrote " + out)
     return 0 if records else 1

@@ -126,9 +126,11 @@ if tb_load_modules patched; then
 		sw_attach_all {core} shared $POLL 0 {idle}
 		sw_emit_ctl 1 sched $(sw_pid 1) 52:54:00:00:01:10 200 latency
 		sw_emit_ctl 1 sched $(sw_pid 1) 52:54:00:00:01:10 0 latency
+		sw_emit_ctl 0 sched $(sw_pid 0) 52:54:00:00:00:10 100 throughput 0 0 1
 		tb_measure life-tx tx 64 {big} $MODE >/tmp/life-tx.log 2>&1 &
 		bg=$!
 		sleep 3
+		sw_yields life 0
 		sw_emit_ctl 0 detach $(sw_pid 0)
 		sleep 1
 		sw_emit_ctl 0 attach $(sw_pid 0) {core} shared $POLL 0 {idle}
@@ -358,11 +360,17 @@ def main():
                    "detach records: %s; threads: %s" % (det, th))
 
     sc = run.find("ctl", op="sched")
-    tap.result(len(sc) == 2 and sc[0]["rc"] == "0" and
-               "error=EINVAL" in sc[1]["out"],
+    tap.result(len(sc) == 3 and sc[0]["rc"] == "0" and
+               "error=EINVAL" in sc[1]["out"] and sc[2]["rc"] == "0",
                "IOACCEL_IOC_SET_DEVICE_SCHED sets weight 200 and the latency "
-               "class for a guest NIC (by MAC) and refuses weight 0",
+               "class for a guest NIC (by MAC), refuses weight 0 and takes "
+               "a least work per turn (48-byte request)",
                "records: %s" % sc)
+    y = run.find("yields", tag="life", guest="0")
+    tap.result(bool(y) and y[0]["value"].isdigit() and int(y[0]["value"]) > 0,
+               "lifecycle: guest 0 (throughput class, least work 1 packet) "
+               "ends turns early for guest 1 (latency class, polled) while "
+               "both flood", "record: %s" % y)
     res = per_guest(run, "life-tx")
     ok = len(res) == 2 and all(st == "ok" and s == PACKETS * 10 and
                                r == s for s, r, st in res.values())

@@ -67,6 +67,15 @@ sw_kstats() {
 	done
 }
 
+# sw_yields TAG I: the turns guest I's devices ended for a latency device.
+sw_yields() {
+	n=0
+	for f in /sys/kernel/ioaccel/devices/"$(sw_pid "$2")"-*/yields; do
+		[ -r "$f" ] && n=$((n + $(cat "$f")))
+	done
+	tb_emit "yields tag=$1 guest=$2 value=$n"
+}
+
 sw_rmmod() {
 	rmmod "$2" 2>/dev/null
 	tb_emit "rmmod tag=$1 module=$2 rc=$?"
