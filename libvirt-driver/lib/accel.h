@@ -52,6 +52,10 @@ struct ioaccel_device_sched {
 	enum ioaccel_sched_class sched_class; /* default throughput */
 	unsigned long max_bytes;  /* most bytes per turn (1..1 GiB), 0 = module default */
 	unsigned int max_packets; /* most packets per turn (1..10^6), 0 = module default */
+	/* least per turn (scaled by weight/100) before a waiting latency-class
+	 * device may end a throughput device's turn; 0 = module default */
+	unsigned long min_bytes;  /* 1..1 GiB, at most max_bytes where both are set */
+	unsigned int min_packets; /* 1..10^6, at most max_packets where both are set */
 	int line;		  /* source line, for messages */
 };
 

@@ -218,6 +218,26 @@ static int parse_vhost(const char *who, const xmlNode *vhost, struct ioaccel_acc
 		d->sched_class = v;
 		d->max_bytes = uint_attr(c, "max-bytes", 0);
 		d->max_packets = (unsigned int)uint_attr(c, "max-packets", 0);
+		d->min_bytes = uint_attr(c, "min-bytes", 0);
+		d->min_packets = (unsigned int)uint_attr(c, "min-packets", 0);
+		/* The kernel would clamp the minimum to the maximum; a minimum
+		 * above the maximum is a mistake, said here rather than hidden. */
+		if (d->max_packets && d->min_packets > d->max_packets) {
+			ioaccel_accel_error(who, c,
+					    "min-packets='%u' is more than max-packets='%u'; a "
+					    "turn ends at the maximum, so use min-packets at most "
+					    "%u or raise max-packets.",
+					    d->min_packets, d->max_packets, d->max_packets);
+			return -EINVAL;
+		}
+		if (d->max_bytes && d->min_bytes > d->max_bytes) {
+			ioaccel_accel_error(who, c,
+					    "min-bytes='%lu' is more than max-bytes='%lu'; a turn "
+					    "ends at the maximum, so use min-bytes at most %lu or "
+					    "raise max-bytes.",
+					    d->min_bytes, d->max_bytes, d->max_bytes);
+			return -EINVAL;
+		}
 
 		for (i = 0; i + 1 < a->n_devices; i++) {
 			const struct ioaccel_device_sched *o = &a->devices[i];

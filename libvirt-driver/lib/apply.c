@@ -249,8 +249,9 @@ static int apply_vhost(struct ioaccel_reservation *r, const struct ioaccel_domai
 		return 0;
 	for (i = 0; i < acc->n_devices; i++) {
 		const struct ioaccel_device_sched *d = &acc->devices[i];
-		struct ioaccel_ctl_device_sched s = { .size = sizeof(s) };
+		struct ioaccel_ctl_device_sched s = { .size = IOACCEL_CTL_DEVICE_SCHED_SIZE_V1 };
 		const char *mac = device_mac(dom, d);
+		bool with_min = d->min_bytes || d->min_packets;
 
 		if (parse_mac(mac, s.mac) < 0)
 			return apply_failed(r, sched, -ENODEV,
@@ -262,6 +263,21 @@ static int apply_vhost(struct ioaccel_reservation *r, const struct ioaccel_domai
 		s.sched_class = d->sched_class == IOACCEL_CLASS_LATENCY ? 1 : 0;
 		s.max_packets = d->max_packets;
 		s.max_bytes = d->max_bytes;
+		if (with_min) {
+			/* The planner checked the feature; the modules may have been
+			 * reloaded since, and EINVAL alone would not say why. */
+			if (!ioaccel_kernel_has(kernel, IOACCEL_FEAT_SCHED_MIN))
+				return apply_failed(r, sched, -ENODEV,
+						    "device '%s' (line %d) asks for a minimum per "
+						    "turn, but the loaded ioaccel modules have no "
+						    "sched_min feature",
+						    d->alias ? d->alias : mac, d->line);
+			/* The longer request only where it is needed, so that
+			 * older modules keep taking the rest. */
+			s.size = sizeof(s);
+			s.min_packets = d->min_packets;
+			s.min_bytes = d->min_bytes;
+		}
 		e = ioaccel_kernel_set_device_sched(kernel, &s);
 		if (e < 0)
 			return apply_failed(r, sched, e, "IOACCEL_IOC_SET_DEVICE_SCHED for %s: %s",

@@ -9,12 +9,21 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "control.h"
+
+/* The layout the kernel copies: version 1 is exactly the fields before the
+ * minimum per turn, so a size-32 request means what it always meant. */
+_Static_assert(offsetof(struct ioaccel_ctl_device_sched, min_packets) ==
+		       IOACCEL_CTL_DEVICE_SCHED_SIZE_V1,
+	       "version 1 of struct ioaccel_ctl_device_sched is 32 bytes");
+_Static_assert(sizeof(struct ioaccel_ctl_device_sched) == 48,
+	       "struct ioaccel_ctl_device_sched with the minimum per turn is 48 bytes");
 
 const char *ioaccel_control_dev(void)
 {

@@ -29,6 +29,7 @@
 #define IOACCEL_FEAT_EXITLESS_EOI     (1ULL << 6)
 #define IOACCEL_FEAT_POSTED_PV	      (1ULL << 7)
 #define IOACCEL_FEAT_POSTED_HW	      (1ULL << 8)
+#define IOACCEL_FEAT_SCHED_MIN	      (1ULL << 9)
 
 struct ioaccel_ctl_version {
 	uint32_t version;  /* out: IOACCEL_CONTROL_VERSION of the modules */
@@ -52,16 +53,28 @@ struct ioaccel_ctl_attach {
 	uint32_t flags;		    /* 0 */
 };
 
-/* Scheduling of one vhost-net device of @pid, named by the guest MAC. */
+/*
+ * Scheduling of one vhost-net device of @pid, named by the guest MAC.
+ * Versioned by @size: IOACCEL_CTL_DEVICE_SCHED_SIZE_V1 ends after
+ * max_bytes; the whole struct (48) adds the minimum per turn, which only
+ * modules with IOACCEL_FEAT_SCHED_MIN accept (older ones: EINVAL).
+ */
 struct ioaccel_ctl_device_sched {
-	uint32_t size;
+	uint32_t size;	      /* IOACCEL_CTL_DEVICE_SCHED_SIZE_V1 or sizeof() */
 	int32_t pid;
 	uint8_t mac[6];
 	uint16_t weight;      /* 1..1000 */
 	uint32_t sched_class; /* 0 throughput, 1 latency */
 	uint32_t max_packets; /* per turn, 0: module default */
 	uint64_t max_bytes;   /* per turn, 0: module default */
+	/* size 48: */
+	uint32_t min_packets; /* per turn before the worker may turn to a waiting
+			       * latency-class device, 0: module default */
+	uint32_t reserved;    /* 0 */
+	uint64_t min_bytes;   /* likewise, bytes */
 };
+
+#define IOACCEL_CTL_DEVICE_SCHED_SIZE_V1 32
 
 #define IOACCEL_GRANT_EXITLESS_DELIVERY (1U << 0)
 #define IOACCEL_GRANT_EXITLESS_EOI	(1U << 1)
@@ -85,7 +98,11 @@ struct ioaccel_ctl_detach {
 #define IOACCEL_IOC_MAGIC 0xB8
 #define IOACCEL_IOC_GET_VERSION _IOR(IOACCEL_IOC_MAGIC, 0x00, struct ioaccel_ctl_version)
 #define IOACCEL_IOC_ATTACH_VM _IOW(IOACCEL_IOC_MAGIC, 0x01, struct ioaccel_ctl_attach)
-#define IOACCEL_IOC_SET_DEVICE_SCHED _IOW(IOACCEL_IOC_MAGIC, 0x02, struct ioaccel_ctl_device_sched)
+/* The number encodes the size of version 1 whatever @size says: the
+ * kernel matches the whole number, and a new number would turn every
+ * request to older modules, size 32 included, into ENOTTY. */
+#define IOACCEL_IOC_SET_DEVICE_SCHED \
+	_IOC(_IOC_WRITE, IOACCEL_IOC_MAGIC, 0x02, IOACCEL_CTL_DEVICE_SCHED_SIZE_V1)
 #define IOACCEL_IOC_GRANT_VM _IOW(IOACCEL_IOC_MAGIC, 0x03, struct ioaccel_ctl_grant)
 #define IOACCEL_IOC_DETACH_VM _IOW(IOACCEL_IOC_MAGIC, 0x04, struct ioaccel_ctl_detach)
 

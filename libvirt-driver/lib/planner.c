@@ -279,6 +279,41 @@ static int plan_kernel_feature(struct planning *p, const char *item, const char 
 			     what, (unsigned long long)p->kernel->features);
 }
 
+/*
+ * One item for all devices: the parameters go in one request per device,
+ * so a minimum per turn the modules cannot take (no IOACCEL_FEAT_SCHED_MIN:
+ * they refuse the longer request) holds back that device's weight and
+ * class too.  Said at planning, where policy decides, not at the start.
+ */
+static int plan_device_sched(struct planning *p)
+{
+	const struct ioaccel_accel *acc = p->dom->accel;
+	const struct ioaccel_device_sched *with_min = NULL;
+	char element[96], what[160];
+	size_t i;
+
+	for (i = 0; i < acc->n_devices && !with_min; i++)
+		if (acc->devices[i].min_bytes || acc->devices[i].min_packets)
+			with_min = &acc->devices[i];
+	snprintf(what, sizeof(what), "scheduling parameters for %zu device%s%s", acc->n_devices,
+		 acc->n_devices == 1 ? "" : "s", with_min ? ", with a minimum per turn" : "");
+	if (with_min && ioaccel_kernel_has(p->kernel, IOACCEL_FEAT_DEVICE_SCHED) &&
+	    !ioaccel_kernel_has(p->kernel, IOACCEL_FEAT_SCHED_MIN)) {
+		snprintf(element, sizeof(element), "<accel:device> at line %d", with_min->line);
+		return not_available(p, -ENODEV, "device-sched", element,
+				     "update the ioaccel kernel modules or remove min-bytes and "
+				     "min-packets",
+				     "%s is unavailable: the loaded ioaccel modules schedule devices "
+				     "but have no minimum per turn (no sched_min in their features "
+				     "0x%llx)",
+				     what, (unsigned long long)p->kernel->features);
+	}
+	return plan_kernel_feature(p, "device-sched", "<accel:device>",
+				   IOACCEL_FEAT_DEVICE_SCHED |
+					   (with_min ? IOACCEL_FEAT_SCHED_MIN : 0),
+				   what);
+}
+
 static int plan_vhost(struct planning *p)
 {
 	const struct ioaccel_accel *acc = p->dom->accel;
@@ -331,14 +366,8 @@ static int plan_vhost(struct planning *p)
 		if (r < 0)
 			return r;
 	}
-	if (acc->n_devices > 0) {
-		snprintf(what, sizeof(what), "scheduling parameters for %zu device%s",
-			 acc->n_devices, acc->n_devices == 1 ? "" : "s");
-		r = plan_kernel_feature(p, "device-sched", "<accel:device>",
-					IOACCEL_FEAT_DEVICE_SCHED, what);
-		if (r < 0)
-			return r;
-	}
+	if (acc->n_devices > 0)
+		return plan_device_sched(p);
 	return 0;
 }
 

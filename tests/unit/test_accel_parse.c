@@ -135,8 +135,9 @@ static void test_every_attribute(void **state)
 	    "<accel:vhost worker=\"dedicated\" polling=\"adaptive\" numa=\"3\">\n"
 	    "<accel:poll start-rate=\"20000\" stop-idle-us=\"50\"/>\n"
 	    "<accel:device alias=\"ua-web\" weight=\"1000\" class=\"latency\" "
-	    "max-bytes=\"65536\" max-packets=\"64\"/>\n"
-	    "<accel:device mac=\"52:54:00:AB:cd:EF\" weight=\"1\" class=\"throughput\"/>\n"
+	    "max-bytes=\"65536\" max-packets=\"64\" min-bytes=\"4096\" min-packets=\"64\"/>\n"
+	    "<accel:device mac=\"52:54:00:AB:cd:EF\" weight=\"1\" class=\"throughput\" "
+	    "min-packets=\"1000000\"/>\n"
 	    "</accel:vhost>\n"
 	    "<accel:interrupts delivery=\"exitless\" eoi=\"standard\" posted=\"hardware\"/>\n"
 	    "<accel:irq-affinity assigned=\"vcpu\"/>\n" ACCEL_CLOSE,
@@ -156,6 +157,8 @@ static void test_every_attribute(void **state)
 	assert_int_equal(a->devices[0].sched_class, IOACCEL_CLASS_LATENCY);
 	assert_int_equal(a->devices[0].max_bytes, 65536);
 	assert_int_equal(a->devices[0].max_packets, 64);
+	assert_int_equal(a->devices[0].min_bytes, 4096);
+	assert_int_equal(a->devices[0].min_packets, 64); /* equal to the maximum: allowed */
 	assert_int_equal(a->devices[0].line, 8);
 	assert_null(a->devices[1].alias);
 	assert_string_equal(a->devices[1].mac, "52:54:00:ab:cd:ef");
@@ -163,6 +166,9 @@ static void test_every_attribute(void **state)
 	assert_int_equal(a->devices[1].sched_class, IOACCEL_CLASS_THROUGHPUT);
 	assert_int_equal(a->devices[1].max_bytes, 0);
 	assert_int_equal(a->devices[1].max_packets, 0);
+	/* A minimum without a maximum: the kernel keeps it at most the module's. */
+	assert_int_equal(a->devices[1].min_bytes, 0);
+	assert_int_equal(a->devices[1].min_packets, 1000000);
 	assert_true(a->exitless_delivery);
 	assert_false(a->exitless_eoi);
 	assert_int_equal(a->posted, IOACCEL_POSTED_HARDWARE);
@@ -360,6 +366,24 @@ static void test_error_messages(void **state)
 	     "<accel:vhost><accel:device alias=\"x\" max-packets=\"0\"/></accel:vhost>" ACCEL_CLOSE,
 	     "domain 'vm1': <accel:device> at line 5: max-packets='0' is not valid; allowed: an "
 	     "integer from 1 to 1000000."},
+	    {ACCEL_OPEN
+	     "<accel:vhost><accel:device alias=\"x\" min-packets=\"0\"/></accel:vhost>" ACCEL_CLOSE,
+	     "domain 'vm1': <accel:device> at line 5: min-packets='0' is not valid; allowed: an "
+	     "integer from 1 to 1000000."},
+	    {ACCEL_OPEN "<accel:vhost><accel:device alias=\"x\" min-bytes=\"1073741825\"/>"
+			"</accel:vhost>" ACCEL_CLOSE,
+	     "domain 'vm1': <accel:device> at line 5: min-bytes='1073741825' is not valid; "
+	     "allowed: an integer from 1 to 1073741824."},
+	    {ACCEL_OPEN "<accel:vhost>\n<accel:device alias=\"a\"/>\n<accel:device alias=\"b\" "
+			"max-packets=\"32\" min-packets=\"33\"/></accel:vhost>" ACCEL_CLOSE,
+	     "domain 'vm1': <accel:device> at line 7: min-packets='33' is more than "
+	     "max-packets='32'; a turn ends at the maximum, so use min-packets at most 32 or "
+	     "raise max-packets."},
+	    {ACCEL_OPEN "<accel:vhost>\n<accel:device mac=\"52:54:00:6b:3c:58\" "
+			"min-bytes=\"65537\" max-bytes=\"65536\"/></accel:vhost>" ACCEL_CLOSE,
+	     "domain 'vm1': <accel:device> at line 6: min-bytes='65537' is more than "
+	     "max-bytes='65536'; a turn ends at the maximum, so use min-bytes at most 65536 "
+	     "or raise max-bytes."},
 	    {ACCEL_OPEN "<accel:interrupts delivery=\"fast\"/>" ACCEL_CLOSE,
 	     "domain 'vm1': <accel:interrupts> at line 5: delivery='fast' is not valid; "
 	     "allowed: exitless, standard."},

@@ -201,6 +201,57 @@ static void test_interrupts_by_hardware(void **state)
 	fx_free(f);
 }
 
+/* A minimum per turn needs sched_min: without it the device-sched item
+ * is not to be had (the modules refuse the longer request). */
+static void test_device_sched_minimum_needs_sched_min(void **state)
+{
+	struct fx *f = fx_new("sysfs-2nodes");
+	struct ioaccel_device_sched dev = { .alias = (char *)"ua-web", .weight = 100,
+					    .line = 9 };
+
+	set_cores(f, "2", 4);
+	f->acc.devices = &dev;
+	f->acc.n_devices = 1;
+	f->acc.policy = IOACCEL_POLICY_REQUIRED;
+	kernel_with(f, IOACCEL_FEAT_SHARED_WORKER | IOACCEL_FEAT_POLLING |
+			       IOACCEL_FEAT_DEVICE_SCHED);
+	assert_int_equal(plan(f), 0);
+	assert_item(f, "device-sched", IOACCEL_ITEM_RESERVED, "scheduling parameters for 1 device");
+	assert_null(strstr(item(f, "device-sched")->detail, "minimum"));
+	assert_int_equal(captured.count, 0);
+
+	dev.min_packets = 16;
+	assert_int_equal(plan(f), -ENODEV);
+	assert_int_equal(captured.count, 1);
+	assert_string_equal(captured.msg,
+			    "domain 'vm1': <accel:device> at line 9 (accel element at line 7): "
+			    "scheduling parameters for 1 device, with a minimum per turn is "
+			    "unavailable: the loaded ioaccel modules schedule devices but have no "
+			    "minimum per turn (no sched_min in their features 0x15), and policy is "
+			    "required; update the ioaccel kernel modules or remove min-bytes and "
+			    "min-packets, or set policy='preferred'.");
+	f->acc.policy = IOACCEL_POLICY_PREFERRED;
+	assert_int_equal(plan(f), 0);
+	assert_item(f, "device-sched", IOACCEL_ITEM_NOT_APPLIED, "no sched_min");
+	assert_item(f, "attach", IOACCEL_ITEM_RESERVED, NULL);
+
+	/* min-bytes alone asks for it as well; modules with it reserve. */
+	dev.min_packets = 0;
+	dev.min_bytes = 4096;
+	kernel_with(f, IOACCEL_FEAT_SHARED_WORKER | IOACCEL_FEAT_POLLING |
+			       IOACCEL_FEAT_DEVICE_SCHED | IOACCEL_FEAT_SCHED_MIN);
+	f->acc.policy = IOACCEL_POLICY_REQUIRED;
+	assert_int_equal(plan(f), 0);
+	assert_item(f, "device-sched", IOACCEL_ITEM_RESERVED, "with a minimum per turn");
+
+	/* Without any device scheduling the general reason stands. */
+	kernel_with(f, IOACCEL_FEAT_SHARED_WORKER | IOACCEL_FEAT_POLLING);
+	assert_int_equal(plan(f), -ENODEV);
+	assert_non_null(strstr(captured.msg, "<accel:device> (accel element at line 7)"));
+	assert_non_null(strstr(captured.msg, "do not support it (features 0x5)"));
+	fx_free(f);
+}
+
 static void test_numatune_and_explicit_node(void **state)
 {
 	struct fx *f = fx_new("sysfs-2nodes");
@@ -365,6 +416,7 @@ int main(void)
 		cmocka_unit_test(test_required_without_kernel_fails_with_one_message),
 		cmocka_unit_test(test_kernel_features_are_reserved),
 		cmocka_unit_test(test_interrupts_by_hardware),
+		cmocka_unit_test(test_device_sched_minimum_needs_sched_min),
 		cmocka_unit_test(test_numatune_and_explicit_node),
 		cmocka_unit_test(test_shared_workers_are_packed_then_full),
 		cmocka_unit_test(test_interfaces_take_slots),

@@ -27,7 +27,7 @@ print("queues of QEMU", pid, ":", mine)
 assert mine, "no vhost queue of the domain's QEMU is attached"
 items = {i["name"]: i["state"] for i in r.get("items", [])}
 print("items:", items)
-for name in ("exitless-delivery", "exitless-eoi", "posted"):
+for name in ("exitless-delivery", "exitless-eoi", "posted", "device-sched"):
     assert items.get(name) == "applied", f"{name} not applied: {items}"
 grants = [open(g).read().strip() for g in
           glob.glob(f"/sys/kernel/debug/kvm/{pid}-*/ioaccel_granted")]

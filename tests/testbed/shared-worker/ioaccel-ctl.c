@@ -6,9 +6,14 @@
  *
  *   ioaccel-ctl version
  *   ioaccel-ctl attach PID CPU shared|dedicated off|on|adaptive [RATE [IDLE_US]]
- *   ioaccel-ctl sched PID MAC WEIGHT throughput|latency [MAX_PACKETS [MAX_BYTES]]
+ *   ioaccel-ctl sched PID MAC WEIGHT throughput|latency [MAX_PACKETS [MAX_BYTES
+ *                     [MIN_PACKETS [MIN_BYTES]]]]
  *   ioaccel-ctl grant PID MASK
  *   ioaccel-ctl detach PID
+ *
+ * sched sends the 32-byte request, or the 48-byte one (minimum per turn,
+ * IOACCEL_FEAT_SCHED_MIN) when MIN_PACKETS is given; 0 there still sends
+ * 48 bytes, to try what a module does with it.
  *
  * Output: "ok ..." (exit 0) or "error=NAME errno=N ..." (exit 1).
  */
@@ -91,7 +96,7 @@ int main(int argc, char **argv)
 		return result("attach", ioaccel_kernel_attach(&k, &a));
 	}
 	if (strcmp(argv[1], "sched") == 0 && argc >= 6) {
-		struct ioaccel_ctl_device_sched s = { .size = sizeof(s) };
+		struct ioaccel_ctl_device_sched s = { .size = IOACCEL_CTL_DEVICE_SCHED_SIZE_V1 };
 		unsigned int m[6];
 		int i;
 
@@ -107,6 +112,11 @@ int main(int argc, char **argv)
 		s.sched_class = strcmp(argv[5], "latency") == 0 ? 1 : 0;
 		s.max_packets = (uint32_t)num(argc > 6 ? argv[6] : NULL);
 		s.max_bytes = num(argc > 7 ? argv[7] : NULL);
+		if (argc > 8) {
+			s.size = sizeof(s);
+			s.min_packets = (uint32_t)num(argv[8]);
+			s.min_bytes = num(argc > 9 ? argv[9] : NULL);
+		}
 		return result("sched", ioaccel_kernel_set_device_sched(&k, &s));
 	}
 	if (strcmp(argv[1], "grant") == 0 && argc >= 4) {
