@@ -15,6 +15,9 @@ the repeats, with min-max), kick (NPF) and interrupt exits per packet,
 context switches in L1 per 1000 packets (/proc/stat ctxt over the window)
 and packets per second (packets over the window, TCG: compare within a
 row only), both also as a ratio to stock's per-device threads.  Prints a table and writes build/bench/shared-worker.json.
+At N = 2, fairness: guest 1's round trips alone and under guest 0's flood,
+in the throughput class, in the latency class, and in the latency class
+with guest 0's turns never ended early for it (sched_yield_to_latency=N).
 
 Environment: IOACCEL_BENCH_GUESTS (default "1 2 4"), IOACCEL_BENCH_REPEATS
 (default 3), IOACCEL_BENCH_PACKETS (all guests together, default 10000),
@@ -66,7 +69,8 @@ def plan_for(n, repeats, packets, transactions):
                 lines.append("\tsw_detach_all")
     if n == 2:
         # Fairness: guest 1's round trips alone and under guest 0's flood,
-        # in the throughput class, then in the latency class.
+        # in the throughput class, then in the latency class, with and
+        # without the early end of guest 0's turns (patch 0017).
         lines.append("\tsw_attach_all %d shared on 0 %d" %
                      (IO_CORE, POLL_STOP_IDLE_US))
         lines.append("\tsw_fairness throughput %d %d" % (FAIR_RR, FAIR_FLOOD))
@@ -74,6 +78,13 @@ def plan_for(n, repeats, packets, transactions):
                      GUEST1_MAC)
         lines.append("\tsw_fairness latency %d %d" % (FAIR_RR, FAIR_FLOOD))
         lines.append("\tsw_yields fair-latency 0")
+        # The same with guest 0's turns never ended early (patch 0017 off).
+        lines.append("\techo N >/sys/module/vhost/parameters/"
+                     "sched_yield_to_latency")
+        lines.append("\tsw_fairness latency-noyield %d %d" %
+                     (FAIR_RR, FAIR_FLOOD))
+        lines.append("\techo Y >/sys/module/vhost/parameters/"
+                     "sched_yield_to_latency")
         lines.append("\tsw_detach_all")
     lines.append("fi")
     lines.append("tb_stop_guests")
