@@ -178,6 +178,13 @@ static int cmd_send(int argc, char **argv)
 	fd = udp_socket(-1);
 	if (fd < 0)
 		return 1;
+	/* Without it a full TX queue drops the datagram and sendto() still
+	 * succeeds (UDP counts it in SndbufErrors): report ENOBUFS to retry. */
+	if (setsockopt(fd, IPPROTO_IP, IP_RECVERR, &(int){ 1 }, sizeof(int))) {
+		fail("cannot set IP_RECVERR: %s.", strerror(errno));
+		close(fd);
+		return 1;
+	}
 	report_ready();
 	memset(buf, 0xa5, sizeof(buf));
 	while (sent < count) {
@@ -588,6 +595,36 @@ static long long read_counter(const char *path)
 }
 
 /*
+ * The packets IPv4's neighbour layer dropped while it resolved an address
+ * (its queue of unresolved packets full): sendto() succeeded for them.
+ * /proc/net/stat/arp_cache: a header line, then one line of hex per CPU.
+ */
+static long long arp_unresolved_discards(void)
+{
+	char line[1024], *tok, *save;
+	long long sum = -1;
+	int col = -1, i;
+	FILE *f = fopen("/proc/net/stat/arp_cache", "r");
+
+	if (!f)
+		return -1;
+	if (fgets(line, sizeof(line), f))
+		for (i = 0, tok = strtok_r(line, " \t\n", &save); tok;
+		     i++, tok = strtok_r(NULL, " \t\n", &save))
+			if (strcmp(tok, "unresolved_discards") == 0)
+				col = i;
+	while (col >= 0 && fgets(line, sizeof(line), f)) {
+		for (i = 0, tok = strtok_r(line, " \t\n", &save); tok && i < col;
+		     i++, tok = strtok_r(NULL, " \t\n", &save))
+			;
+		if (tok)
+			sum = (sum < 0 ? 0 : sum) + strtoll(tok, NULL, 16);
+	}
+	fclose(f);
+	return sum;
+}
+
+/*
  * ifstat IFACE: the interface's packet counters and the bytes its first TX
  * queue handed to the driver that the device has not completed yet (BQL
  * inflight): a packet stuck in the ring, or behind a stopped queue waiting
@@ -612,7 +649,8 @@ static int cmd_ifstat(int argc, char **argv)
 	snprintf(path, sizeof(path),
 		 "/sys/class/net/%s/queues/tx-0/byte_queue_limits/inflight",
 		 argv[0]);
-	fprintf(result_out, " tx_inflight=%lld\n", read_counter(path));
+	fprintf(result_out, " tx_inflight=%lld arp_unresolved_discards=%lld\n",
+		read_counter(path), arp_unresolved_discards());
 	return 0;
 }
 
