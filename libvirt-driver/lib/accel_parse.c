@@ -134,6 +134,23 @@ static char *dup_attr(const xmlNode *n, const char *name)
 	return v ? strdup(v) : NULL;
 }
 
+/*
+ * The kernel would clamp a minimum per turn to the maximum; a minimum above
+ * the maximum is a mistake, said here rather than hidden.  @max 0: the
+ * module default, unknown here.
+ */
+static bool min_above_max(const char *who, const xmlNode *c, const char *unit,
+			  unsigned long min, unsigned long max)
+{
+	if (!max || min <= max)
+		return false;
+	ioaccel_accel_error(who, c,
+			    "min-%s='%lu' is more than max-%s='%lu'; a turn ends at the "
+			    "maximum, so use min-%s at most %lu or raise max-%s.",
+			    unit, min, unit, max, unit, max, unit);
+	return true;
+}
+
 static int parse_vhost(const char *who, const xmlNode *vhost, struct ioaccel_accel *a)
 {
 	const xmlNode *poll, *c;
@@ -220,24 +237,9 @@ static int parse_vhost(const char *who, const xmlNode *vhost, struct ioaccel_acc
 		d->max_packets = (unsigned int)uint_attr(c, "max-packets", 0);
 		d->min_bytes = uint_attr(c, "min-bytes", 0);
 		d->min_packets = (unsigned int)uint_attr(c, "min-packets", 0);
-		/* The kernel would clamp the minimum to the maximum; a minimum
-		 * above the maximum is a mistake, said here rather than hidden. */
-		if (d->max_packets && d->min_packets > d->max_packets) {
-			ioaccel_accel_error(who, c,
-					    "min-packets='%u' is more than max-packets='%u'; a "
-					    "turn ends at the maximum, so use min-packets at most "
-					    "%u or raise max-packets.",
-					    d->min_packets, d->max_packets, d->max_packets);
+		if (min_above_max(who, c, "packets", d->min_packets, d->max_packets) ||
+		    min_above_max(who, c, "bytes", d->min_bytes, d->max_bytes))
 			return -EINVAL;
-		}
-		if (d->max_bytes && d->min_bytes > d->max_bytes) {
-			ioaccel_accel_error(who, c,
-					    "min-bytes='%lu' is more than max-bytes='%lu'; a turn "
-					    "ends at the maximum, so use min-bytes at most %lu or "
-					    "raise max-bytes.",
-					    d->min_bytes, d->max_bytes, d->max_bytes);
-			return -EINVAL;
-		}
 
 		for (i = 0; i + 1 < a->n_devices; i++) {
 			const struct ioaccel_device_sched *o = &a->devices[i];
