@@ -248,7 +248,7 @@ def per_guest(run, case):
 
 
 def main():
-    tap = testbed.Tap(7 + 7 * len(GUEST_COUNTS) + 11)
+    tap = testbed.Tap(7 + 7 * len(GUEST_COUNTS) + 12)
     try:
         img = l1_images(testbed.prepare())
     except testbed.TestbedError as e:
