@@ -59,8 +59,10 @@ def traffic_tests(tap, run, set_name):
     by_reason = ", ".join("%s %d" % (testbed.reason_name(c), n) for c, n in
                           sorted(r["exits_by_reason"].items(),
                                  key=lambda x: -x[1]))
-    # A kick is a nested page fault: counted apart, never more of them.
-    tap.result(r["exits"] > 0 and 0 < r["kick_exits"] <= r["npf_exits"] and
+    # A kick is a nested page fault: counted apart, never more of them,
+    # but for one exit per snapshot whose NPF (kvm_exit) and MMIO
+    # (kvm_mmio) events fall on either side of the histograms' reads.
+    tap.result(r["exits"] > 0 and 0 < r["kick_exits"] <= r["npf_exits"] + 2 and
                r["debugfs"].get("exits", 0) > 0,
                "%s: the exit counters are read and non-zero (%d exits, %d "
                "kicks of %d NPF; debugfs exits %d)" % (
