@@ -738,6 +738,26 @@ def reason_name(code):
     return SVM_EXIT_NAMES.get(code, "0x%x" % code)
 
 
+def l2_triple_faults(run):
+    """One line per L2 triple fault of the run (L1's shutdown exits and
+    the kernel function at the guest's RIP, l1/lib.sh), naming the guest
+    whose QEMU had the vCPU thread and how that QEMU ended."""
+    exits = {e["pid"]: e for e in run.find("l2exit")}
+    threads = {t: r for r in run.find("l2threads")
+               for t in r.get("tids", "").split(",") if t}
+    out = []
+    for r in run.find("shutdown"):
+        qemu = threads.get(r["tid"])
+        owner = exits.get(qemu["pid"]) if qemu else None
+        out.append("L2 triple fault (SVM shutdown exit) x%s: vCPU thread %s"
+                   "%s, RIP %s (%s), info1 %s" % (
+                       r["count"], r["tid"], " of guest %s (QEMU %s, exit "
+                       "status %s)" % (owner["guest"], owner["pid"],
+                                       owner["rc"]) if owner else "",
+                       r["rip"], r.get("sym", "-"), r["info1"]))
+    return out
+
+
 def env_int(name, default):
     """An integer setting from the environment; empty or unset: @default."""
     v = os.environ.get(name, "")

@@ -99,10 +99,15 @@ TB_MSR_HIST='hist:keys=ecx,write:sort=hitcount:size=256'
 # virtio-pci queue notify is a 16-bit write to the notify region, so the
 # kicks are told apart from the other nested page faults (see testbed.py).
 TB_MMIO_HIST='hist:keys=gpa,len:sort=hitcount:size=512 if type == 2'
+# Shutdown exits (SVM_EXIT_SHUTDOWN, 0x7f: an L2 guest triple-faulted) by
+# vCPU thread and guest RIP, so that a guest that ends silently says where.
+# (At most three keys; >> adds a trigger, > would remove the others.)
+TB_SHUTDOWN_HIST='hist:keys=common_pid,guest_rip.hex,info1.hex:size=128 if exit_reason == 127'
 tb_trace_setup() {
 	trig=/sys/kernel/tracing/events/kvm/kvm_exit/trigger
 	if [ -e "$trig" ]; then
 		echo "$TB_EXIT_HIST" >"$trig"
+		echo "$TB_SHUTDOWN_HIST" >>"$trig"
 		echo "$TB_MSR_HIST" >/sys/kernel/tracing/events/kvm/kvm_msr/trigger
 		echo "$TB_MMIO_HIST" >/sys/kernel/tracing/events/kvm/kvm_mmio/trigger
 	else
@@ -116,6 +121,7 @@ tb_trace_teardown() {
 	d=/sys/kernel/tracing/events/kvm
 	if [ -e $d/kvm_exit/trigger ]; then
 		echo "!$TB_EXIT_HIST" >$d/kvm_exit/trigger 2>/dev/null || true
+		echo "!$TB_SHUTDOWN_HIST" >>$d/kvm_exit/trigger 2>/dev/null || true
 		echo "!$TB_MSR_HIST" >$d/kvm_msr/trigger 2>/dev/null || true
 		echo "!$TB_MMIO_HIST" >$d/kvm_mmio/trigger 2>/dev/null || true
 	fi
@@ -155,7 +161,7 @@ tb_start_guests() {
 		${TB_L2_QEMU:-qemu-system-x86_64} -enable-kvm -cpu host -smp "${TB_L2_SMP:-1}" -m 256 \
 			-nodefaults -no-user-config -display none -no-reboot \
 			-kernel /l2/vmlinuz -initrd /l2/initrd.cpio \
-			-append "console=ttyS0 panic=-1 quiet loglevel=4 ioaccel.ip=10.0.$i.2/24,10.1.$i.2/24 ${TB_L2_APPEND:-}" \
+			-append "console=ttyS0 panic=-1 quiet loglevel=4 nokaslr ioaccel.ip=10.0.$i.2/24,10.1.$i.2/24 ${TB_L2_APPEND:-}" \
 			-serial "file:/tmp/l2-$i.log" \
 			-netdev "tap,id=n0,ifname=tap$i.0,script=no,downscript=no,vhost=on" \
 			-device "virtio-net-pci,netdev=n0,mac=52:54:00:00:0$i:10,addr=0x4,romfile=" \
@@ -196,6 +202,12 @@ tb_start_guests() {
 		done
 		i=$((i + 1))
 	done
+	# The QEMUs' thread ids name the guest of a vCPU in L1's traces.
+	i=0
+	for p in $TB_GUEST_PIDS; do
+		tb_emit "l2threads guest=$i pid=$p tids=$(ls /proc/$p/task 2>/dev/null | tr '\n' , | sed 's/,$//')"
+		i=$((i + 1))
+	done
 	tb_emit "guests n=$n label=${2:-none} ok=$ok uptime=$(cut -d' ' -f1 /proc/uptime)"
 	[ $ok = 1 ]
 }
@@ -225,13 +237,35 @@ tb_stop_guests() {
 		kill "$p" 2>/dev/null
 	done
 	sleep 0.2
+	i=0
 	for p in $TB_GUEST_PIDS; do
 		kill -9 "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
+		# 0: the guest powered off or reset (-no-reboot); 128+N: signal N.
+		tb_emit "l2exit guest=$i pid=$p rc=$?"
+		i=$((i + 1))
 	done
+	tb_shutdown_exits
 	tb_ship_l2_logs
 	TB_GUESTS=0
 	TB_GUEST_PIDS=
+}
+
+# tb_shutdown_exits: every L2 triple fault since kvm was loaded (the
+# histogram is cumulative), by vCPU thread id and guest RIP, with the
+# kernel function: L1 and L2 run the same kernel with nokaslr, so L1's
+# /proc/kallsyms names L2's kernel addresses too.
+tb_shutdown_exits() {
+	sed -n 's/^{ *common_pid: *\([0-9]*\), *guest_rip: *\([0-9a-f]*\), *info1: *\([0-9a-f]*\) *} *hitcount: *\([0-9]*\).*/\1 \2 \3 \4/p' \
+		/sys/kernel/tracing/events/kvm/kvm_exit/hist 2>/dev/null |
+	while read -r tid rip info1 count; do
+		# Fixed-width hex: the nearest text symbol at or below rip.
+		sym=$(awk -v r="$rip" '($2 == "t" || $2 == "T") && $1 <= r && $1 > a { a = $1; s = $3 } END { if (s != "") print a, s }' /proc/kallsyms)
+		if [ -n "$sym" ]; then
+			sym=$(printf '%s+0x%x' "${sym#* }" $((0x$rip - 0x${sym%% *})))
+		fi
+		tb_emit "shutdown tid=$tid rip=0x$rip sym=${sym:--} info1=0x$info1 count=$count"
+	done
 }
 
 tb_ship_l2_logs() {

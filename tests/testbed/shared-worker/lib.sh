@@ -96,6 +96,32 @@ sw_wait_gone() {
 	fi
 }
 
+# sw_kill_racing GUEST ATTACH-ARGS...: SIGKILL the guest's QEMU while a
+# loop detaches and attaches (ioaccel-ctl attach PID ATTACH-ARGS) its
+# devices, so that they race the release of its vhost devices; then
+# sw_wait_gone sigkill GUEST, and how many rounds the loop did.
+sw_kill_racing() {
+	g=$1
+	shift
+	p=$(sw_pid "$g")
+	echo 0 >/tmp/race.rounds
+	(
+		n=0
+		while kill -0 "$p" 2>/dev/null; do
+			$SW_CTL detach "$p"
+			$SW_CTL attach "$p" "$@"
+			n=$((n + 1))
+			echo $n >/tmp/race.rounds
+		done
+	) >/dev/null 2>&1 &
+	race=$!
+	sleep 1
+	kill -9 "$p"
+	sw_wait_gone sigkill "$g"
+	wait $race
+	tb_emit "race guest=$g rounds=$(cat /tmp/race.rounds)"
+}
+
 # sw_dmesg_mark: remember where the kernel log is now; sw_dmesg_check
 # looks only at what came after it (L1's boot under TCG logs a topology
 # warning of its own).
