@@ -186,7 +186,7 @@ def main():
         # minutes, a repeat of the five workloads in both modes takes about
         # 2); a run past it is killed and what it measured is kept.
         timeout = 600 + 150 * repeats
-        run = testbed.run_l1(images, "bench-n%d" % n, plan, timeout)
+        run = testbed.run_l1_bench(images, "bench-n%d" % n, plan, timeout)
         got = 0
         for c in run.find("case"):
             r = testbed.case_result(run, c["case"])

@@ -204,8 +204,8 @@ def main():
     yields = None
     for n in guests:
         plan = plan_for(n, repeats, packets, transactions)
-        run = testbed.run_l1(img, "bench-shared-worker-n%d" % n, plan,
-                             900 + 400 * n * repeats)
+        run = testbed.run_l1_bench(img, "bench-shared-worker-n%d" % n,
+                                   plan, 900 + 400 * n * repeats)
         for c in sorted({r["case"] for r in run.find("case")}):
             r = testbed.case_result(run, c)
             if r is None:

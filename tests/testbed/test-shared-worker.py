@@ -282,8 +282,10 @@ def main():
                (v[0]["out"] if v else "-"), "records: %s" % v)
     mode = run.find("swmode")
     mode = mode[0]["mode"] if mode else "?"
-    # Where a guest that ended silently went (diagnostics of the TODOs).
-    faults = testbed.l2_triple_faults(run)
+    # What became of a guest that stopped (diagnostics of the TODOs).
+    faults = testbed.l2_triple_faults(run) + [
+        "%s: a guest gave no result; L1 traced: %s" % (r["case"], r["line"])
+        for r in run.find("stall")]
     for tag, what in (("own", "on its own vhost worker"),
                       ("shared", "with its device polled by the shared "
                        "worker on CPU %d" % IO_CORE),

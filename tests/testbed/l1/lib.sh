@@ -385,6 +385,25 @@ tb_measure() {
 		tb_emit_results "$case_" guest $i "$gfile"
 		[ "$wl" = rr ] || tb_emit_results "$case_" peer $i "/tmp/peer-$i"
 		grep -v '^result ' "/tmp/ctl-$i" "/tmp/peer-$i" 2>/dev/null | sed 's/^/L1: udpbench: /'
+		grep -q '^result ' "$gfile" || stalled=$i
 		i=$((i + 1))
 	done
+	[ -z "${stalled:-}" ] || tb_stall_sample "$case_"
+	stalled=
+}
+
+# tb_stall_sample CASE: a guest gave no result; what its vCPU does now, as
+# half a second of L1's kvm_exit and kvm_page_fault events (the last 40).
+tb_stall_sample() {
+	t=/sys/kernel/tracing
+	[ -e $t/events/kvm/kvm_exit/enable ] || return 0
+	echo >$t/trace
+	echo 1 >$t/events/kvm/kvm_exit/enable
+	echo 1 >$t/events/kvm/kvm_page_fault/enable
+	sleep 0.5
+	echo 0 >$t/events/kvm/kvm_exit/enable
+	echo 0 >$t/events/kvm/kvm_page_fault/enable
+	grep -v '^#' $t/trace | tail -n 40 | tr -s ' ' |
+		sed "s/^/@@ stall case=$1 line=/" >"$TB_OUT"
+	echo >$t/trace
 }
