@@ -760,8 +760,12 @@ def l2_triple_faults(run):
     exits = {e["pid"]: e for e in run.find("l2exit")}
     threads = {t: r for r in run.find("l2threads")
                for t in r.get("tids", "").split(",") if t}
+    # tb_stop_guests reads the cumulative histogram each time: the last
+    # record of a fault has its count.
+    faults = {(r["tid"], r["rip"], r["info1"]): r
+              for r in run.find("shutdown")}
     out = []
-    for r in run.find("shutdown"):
+    for r in faults.values():
         qemu = threads.get(r["tid"])
         owner = exits.get(qemu["pid"]) if qemu else None
         out.append("L2 triple fault (SVM shutdown exit) x%s: vCPU thread %s"
