@@ -119,12 +119,38 @@ tb_trace_setup() {
 # one of its tracepoints WARNs (tp_module_going_check_quiescent).
 tb_trace_teardown() {
 	d=/sys/kernel/tracing/events/kvm
+	if [ -n "${TB_FLIGHT:-}" ] && [ -e $d/kvm_exit/trigger ]; then
+		echo "!$TB_FLIGHT_STOP" >>$d/kvm_exit/trigger 2>/dev/null || true
+		for e in $TB_FLIGHT_EVENTS; do
+			echo 0 >$d/$e/enable
+		done
+		TB_FLIGHT=
+	fi
 	if [ -e $d/kvm_exit/trigger ]; then
 		echo "!$TB_EXIT_HIST" >$d/kvm_exit/trigger 2>/dev/null || true
 		echo "!$TB_SHUTDOWN_HIST" >>$d/kvm_exit/trigger 2>/dev/null || true
 		echo "!$TB_MSR_HIST" >$d/kvm_msr/trigger 2>/dev/null || true
 		echo "!$TB_MMIO_HIST" >$d/kvm_mmio/trigger 2>/dev/null || true
 	fi
+}
+
+# tb_trace_flight: keep L1's latest kvm_exit, kvm_msr and kvm_inj_virq
+# events in the trace buffer, which stops at the first shutdown exit (an
+# L2 triple fault), so that tb_shutdown_exits shows what led to it.  For
+# tests: the events cost time in every exit.
+TB_FLIGHT_EVENTS="kvm_exit kvm_msr kvm_inj_virq kvm_entry"
+TB_FLIGHT_STOP='traceoff if exit_reason == 127'
+tb_trace_flight() {
+	t=/sys/kernel/tracing
+	[ -e $t/events/kvm/kvm_exit/trigger ] || return 0
+	echo 4096 >$t/buffer_size_kb
+	echo >$t/trace
+	for e in $TB_FLIGHT_EVENTS; do
+		echo 1 >$t/events/kvm/$e/enable
+	done
+	echo "$TB_FLIGHT_STOP" >>$t/events/kvm/kvm_exit/trigger
+	echo 1 >$t/tracing_on
+	TB_FLIGHT=1
 }
 
 # tb_snapshot CASE WHEN: the exit histogram and the KVM debugfs counters,
@@ -265,6 +291,11 @@ tb_shutdown_exits() {
 			sym=$(printf '%s+0x%x' "${sym#* }" $((0x$rip - 0x${sym%% *})))
 		fi
 		tb_emit "shutdown tid=$tid rip=0x$rip sym=${sym:--} info1=0x$info1 count=$count"
+		# The flight recorder stopped at the first one: its last events.
+		if [ -n "${TB_FLIGHT:-}" ] && [ "$(cat /sys/kernel/tracing/tracing_on)" = 0 ]; then
+			grep -- "-$tid " /sys/kernel/tracing/trace | tail -n 30 |
+				tr -s ' ' | sed "s/^/@@ flight tid=$tid line=/" >"$TB_OUT"
+		fi
 	done
 }
 
@@ -397,6 +428,12 @@ tb_measure() {
 tb_stall_sample() {
 	t=/sys/kernel/tracing
 	[ -e $t/events/kvm/kvm_exit/enable ] || return 0
+	if [ -n "${TB_FLIGHT:-}" ]; then
+		# The flight recorder runs: its latest events.
+		grep -v '^#' $t/trace | tail -n 40 | tr -s ' ' |
+			sed "s/^/@@ stall case=$1 line=/" >"$TB_OUT"
+		return 0
+	fi
 	echo >$t/trace
 	echo 1 >$t/events/kvm/kvm_exit/enable
 	echo 1 >$t/events/kvm/kvm_page_fault/enable
