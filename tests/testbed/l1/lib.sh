@@ -134,10 +134,10 @@ tb_trace_teardown() {
 	fi
 }
 
-# tb_trace_flight: keep L1's latest kvm_exit, kvm_msr and kvm_inj_virq
-# events in the trace buffer, which stops at the first shutdown exit (an
-# L2 triple fault), so that tb_shutdown_exits shows what led to it.  For
-# tests: the events cost time in every exit.
+# tb_trace_flight: keep L1's latest KVM events ($TB_FLIGHT_EVENTS) in the
+# trace buffer, which stops at the first shutdown exit (an L2 triple
+# fault), so that tb_shutdown_exits shows what led to it.  For tests: the
+# events cost time in every exit.
 TB_FLIGHT_EVENTS="kvm_exit kvm_msr kvm_inj_virq kvm_entry"
 TB_FLIGHT_STOP='traceoff if exit_reason == 127'
 tb_trace_flight() {
