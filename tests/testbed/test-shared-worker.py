@@ -287,12 +287,16 @@ def main():
                (v[0]["out"] if v else "-"), "records: %s" % v)
     mode = run.find("swmode")
     mode = mode[0]["mode"] if mode else "?"
-    # What became of a guest that stopped (diagnostics of the TODOs).
-    faults = testbed.l2_triple_faults(run) + [
+    # What became of a guest that stopped (diagnostics of the TODOs; a
+    # case's own stall sample goes with that case).
+    triple = testbed.l2_triple_faults(run)
+    faults = triple + [
         "before the triple fault of thread %s: %s" % (r["tid"], r["line"])
-        for r in run.find("flight")] + [
-        "%s: a guest gave no result; L1 traced: %s" % (r["case"], r["line"])
-        for r in run.find("stall")]
+        for r in run.find("flight")]
+
+    def stalled(case):
+        return ["%s: a guest gave no result; L1 traced: %s" %
+                (case, r["line"]) for r in run.find("stall", case=case)]
     for tag, what in (("own", "on its own vhost worker"),
                       ("shared", "with its device polled by the shared "
                        "worker on CPU %d" % IO_CORE),
@@ -356,7 +360,7 @@ def main():
                         run.find("ifstat", tag="n%d-%s" % (n, wl)) +
                         run.find("l1stat", tag="n%d-%s" % (n, wl)) +
                         run.find("l1drop", tag="n%d-%s" % (n, wl)) +
-                        faults)),
+                        faults + stalled("n%d-%s" % (n, wl)))),
                 todo=(TX_LOSS_N4 if n >= 4 and wl == "tx" else
                       GUEST_STOP_N4 if n >= 4 or guest_stopped(res) else None))
         res = per_guest(run, "n%d-rx" % n)
@@ -371,7 +375,9 @@ def main():
         tap.result(ok, "N=%d RX: %d of %d packets arrive in the guests "
                    "(stock path, same boot: %d of %d)" %
                    (n, got, sent, ref_got, ref_sent),
-                   "\n".join(["shared %s; stock %s" % (res, ref)] + faults),
+                   "\n".join(["shared %s; stock %s" % (res, ref)] + faults +
+                             stalled("n%d-rx" % n) +
+                             stalled("n%d-stockrx" % n)),
                    todo=GUEST_STOP_N4 if n >= 4 or guest_stopped(res) else None)
         det = []
         for r in run.records[idx + 1:] if idx >= 0 else []:
@@ -450,7 +456,7 @@ def main():
                           r["kick_exits"] / r["packets_received"],
                           r["npf_exits"] / r["packets_received"],
                           "transaction" if wl == "rr" else "packet"))
-    for line in faults:
+    for line in triple:
         print("# " + line)
     print("# %d passed, %d failed" % (tap.n - tap.failed, tap.failed))
     return 0

@@ -292,11 +292,15 @@ tb_shutdown_exits() {
 		fi
 		tb_emit "shutdown tid=$tid rip=0x$rip sym=${sym:--} info1=0x$info1 count=$count"
 		# The flight recorder stopped at the first one: its last events.
-		if [ -n "${TB_FLIGHT:-}" ] && [ "$(cat /sys/kernel/tracing/tracing_on)" = 0 ]; then
+		if [ "${TB_FLIGHT:-}" = 1 ] && [ "$(cat /sys/kernel/tracing/tracing_on)" = 0 ]; then
 			grep -- "-$tid " /sys/kernel/tracing/trace | tail -n 30 |
 				tr -s ' ' | sed "s/^/@@ flight tid=$tid line=/" >"$TB_OUT"
 		fi
 	done
+	# Shipped once: the histogram is cumulative, the stopped buffer too.
+	if [ "${TB_FLIGHT:-}" = 1 ] && [ "$(cat /sys/kernel/tracing/tracing_on 2>/dev/null)" = 0 ]; then
+		TB_FLIGHT=shipped
+	fi
 }
 
 tb_ship_l2_logs() {
@@ -428,19 +432,16 @@ tb_measure() {
 tb_stall_sample() {
 	t=/sys/kernel/tracing
 	[ -e $t/events/kvm/kvm_exit/enable ] || return 0
-	if [ -n "${TB_FLIGHT:-}" ]; then
-		# The flight recorder runs: its latest events.
-		grep -v '^#' $t/trace | tail -n 40 | tr -s ' ' |
-			sed "s/^/@@ stall case=$1 line=/" >"$TB_OUT"
-		return 0
+	# Where the flight recorder runs, its latest events are the sample.
+	if [ -z "${TB_FLIGHT:-}" ]; then
+		echo >$t/trace
+		echo 1 >$t/events/kvm/kvm_exit/enable
+		echo 1 >$t/events/kvm/kvm_page_fault/enable
+		sleep 0.5
+		echo 0 >$t/events/kvm/kvm_exit/enable
+		echo 0 >$t/events/kvm/kvm_page_fault/enable
 	fi
-	echo >$t/trace
-	echo 1 >$t/events/kvm/kvm_exit/enable
-	echo 1 >$t/events/kvm/kvm_page_fault/enable
-	sleep 0.5
-	echo 0 >$t/events/kvm/kvm_exit/enable
-	echo 0 >$t/events/kvm/kvm_page_fault/enable
 	grep -v '^#' $t/trace | tail -n 40 | tr -s ' ' |
 		sed "s/^/@@ stall case=$1 line=/" >"$TB_OUT"
-	echo >$t/trace
+	[ -n "${TB_FLIGHT:-}" ] || echo >$t/trace
 }

@@ -104,15 +104,14 @@ sw_kill_racing() {
 	g=$1
 	shift
 	p=$(sw_pid "$g")
-	echo 0 >/tmp/race.rounds
 	(
 		n=0
 		while kill -0 "$p" 2>/dev/null; do
 			$SW_CTL detach "$p"
 			$SW_CTL attach "$p" "$@"
 			n=$((n + 1))
-			echo $n >/tmp/race.rounds
 		done
+		echo $n >/tmp/race.rounds
 	) >/dev/null 2>&1 &
 	race=$!
 	sleep 1
