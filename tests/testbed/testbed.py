@@ -592,7 +592,24 @@ def parse_record(line):
 
 
 def run_l1(images, name, plan, timeout):
-    """Boot L1 with plan; kill it after timeout seconds.  Returns a Run."""
+    """Boot L1 with plan; kill it after timeout seconds.  Returns a Run.
+
+    An L1 that dies before its init starts the plan (no "boot" record)
+    has run none of the project's code: TCG's L1 sometimes fails its own
+    boot (e.g. "Oops: int3" in a jump-label text_poke, an MTTCG defect).
+    That boot is repeated once, and said on stdout."""
+    run = boot_l1(images, name, plan, timeout)
+    if run.crashed() and not run.find("boot"):
+        print("# %s: L1 died during its own boot, before the plan (%s; %s),"
+              " booting it again" % (name, "; ".join(run.panic_lines()[:2]) or
+                                     run.ending(), run.logdir), flush=True)
+        time.sleep(1)   # a new log directory: its name has the second
+        run = boot_l1(images, name, plan, timeout)
+    return run
+
+
+def boot_l1(images, name, plan, timeout):
+    """One boot of L1 with plan (run_l1 without its retry)."""
     stamp = time.strftime("%Y%m%d-%H%M%S")
     logdir = os.path.join(testbed_dir(), "logs", "%s-%s" % (name, stamp))
     os.makedirs(logdir, exist_ok=True)
