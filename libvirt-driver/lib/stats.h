@@ -16,7 +16,8 @@
 	X(kicks_avoided) X(notify_reenabled) X(stuck) X(irqs_exitless)
 #define IOACCEL_QUEUE_COUNTERS                                                           \
 	X(kicks) X(polls) X(empty_polls) X(work_items) X(packets) X(bytes) X(kicks_avoided) \
-	X(notify_reenabled) X(stuck) X(irqs_exitless)
+	X(notify_reenabled) X(stuck) X(signals_deferred) X(deferred_irqs)                  \
+	X(irqs_exitless)
 
 enum ioaccel_worker_counter {
 #define X(n) IOACCEL_WSTAT_##n,

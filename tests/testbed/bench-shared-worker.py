@@ -202,6 +202,7 @@ def main():
     fair = []
     flood = []
     yields = None
+    signals = []
     for n in guests:
         plan = plan_for(n, repeats, packets, transactions)
         run = testbed.run_l1_bench(img, "bench-shared-worker-n%d" % n,
@@ -224,6 +225,9 @@ def main():
             rcv, ms = int(f["received"]), int(f["ms"])
             flood.append({"class": f["tag"], "received": rcv,
                           "pps": rcv * 1000.0 / ms if ms else None})
+        held = [tsw.tx_signals(run, "ioaccel-shared-poll-n%d-r%d" % (n, r))
+                for r in range(repeats)]
+        signals.append((n, sum(h[0] for h in held), sum(h[1] for h in held)))
         print("# N=%d: logs in %s" % (n, run.logdir), flush=True)
     records = summarize(results)
     print_table(records)
@@ -241,13 +245,17 @@ def main():
               "guest 0's flood meanwhile: %d of %d datagrams, %s pkt/s" % (
                   f["class"], f["received"], FAIR_FLOOD,
                   "%.0f" % f["pps"] if f["pps"] else "-"))
+    for n, held, irqs in signals:
+        print("# TX signal coalescing (0018), N=%d, ioaccel-shared-poll, all "
+              "cases: %d used signals held back, %d interrupts sent for them "
+              "(%s)" % (n, held, irqs, ratio(irqs, held)))
     if yields is not None:
         print("# fairness: guest 0 ended %d turns early for guest 1 (least "
               "work per turn, patch 0017)" % yields)
     os.makedirs(os.path.dirname(out), exist_ok=True)
     with open(out, "w") as f:
         json.dump({"cases": records, "fairness": fair, "flood": flood,
-                   "yields": yields}, f, indent=1,
+                   "yields": yields, "tx_signals": signals}, f, indent=1,
                   sort_keys=True)
     print("# wrote " + out)
     return 0 if records else 1

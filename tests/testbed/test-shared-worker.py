@@ -77,6 +77,28 @@ def l1_images(images):
     })
 
 
+# The first N runs a TX flood with signal coalescing off as well.
+NODELAY = """		d=$(cat /sys/module/vhost/parameters/poll_signal_delay_us)
+		echo 0 >/sys/module/vhost/parameters/poll_signal_delay_us
+		tb_measure n{n}-txnow tx 64 {packets} $MODE
+		echo "$d" >/sys/module/vhost/parameters/poll_signal_delay_us
+		sw_kstats n{n}-txnow
+"""
+
+
+def tx_signals(run, tag):
+    """(signals_deferred, deferred_irqs) summed over the TX queues (vhost-net
+    queue 1) in the kstat records of tag."""
+    out = [0, 0]
+    for r in run.find("kstat", tag=tag):
+        q, _, name = r["path"].rpartition("/")
+        if q.startswith("queues/") and q.endswith("-1") and \
+                name in ("signals_deferred", "deferred_irqs") and \
+                r["value"].isdigit():
+            out[name == "deferred_irqs"] += int(r["value"])
+    return tuple(out)
+
+
 def plan():
     lines = ["""
 . /testbed/shared-worker.sh
@@ -116,13 +138,14 @@ if tb_load_modules patched; then
 		tb_measure n{n}-rx rx 64 {packets} $MODE
 		tb_measure n{n}-rr rr 64 {transactions} $MODE
 		sw_kstats n{n}
-		sw_detach_all
+{nodelay}		sw_detach_all
 		sw_threads n{n}-detached
 		tb_measure n{n}-stockrx rx 64 {packets} stock
 	fi
 	tb_stop_guests
 """.format(n=n, core=IO_CORE, packets=PACKETS, transactions=TRANSACTIONS,
-                   idle=POLL_STOP_IDLE_US))
+                   idle=POLL_STOP_IDLE_US, nodelay="" if n != GUEST_COUNTS[0]
+                   else NODELAY.format(n=n, packets=PACKETS // 4)))
     lines.append("""
 	if tb_start_guests 2 $MODE; then
 		sw_attach_all {core} shared $POLL 0 {idle}
@@ -257,8 +280,28 @@ def per_guest(run, case):
     return out
 
 
+def signals_results(tap, run, n, mode):
+    """The polled TX queues held back their used signals (patch 0018), and
+    poll_signal_delay_us=0 turns that off."""
+    deferred, irqs = tx_signals(run, "n%d" % n)
+    tap.result(mode == "ioaccel-shared-poll" and irqs < deferred,
+               "N=%d: the polled TX queues held back %d used signals and "
+               "sent %d interrupts for them (poll_signal_delay_us=200)" %
+               (n, deferred, irqs),
+               "kstat records: %s" % run.find("kstat", tag="n%d" % n))
+    now = tx_signals(run, "n%d-txnow" % n)
+    res = per_guest(run, "n%d-txnow" % n)
+    ok = len(res) == n and all(st == "ok" and s == r == PACKETS // 4
+                               for s, r, st in res.values())
+    tap.result(ok and now[0] == deferred,
+               "N=%d: with poll_signal_delay_us=0 the TX queues hold back "
+               "nothing (%d more) and the guests' %d packets arrive" %
+               (n, now[0] - deferred, PACKETS // 4),
+               "per guest: %s; kstat after: %s" % (res, now))
+
+
 def main():
-    tap = testbed.Tap(7 + 7 * len(GUEST_COUNTS) + 12)
+    tap = testbed.Tap(7 + 7 * len(GUEST_COUNTS) + 2 + 12)
     try:
         img = l1_images(testbed.prepare())
     except testbed.TestbedError as e:
@@ -379,6 +422,8 @@ def main():
                              stalled("n%d-rx" % n) +
                              stalled("n%d-stockrx" % n)),
                    todo=GUEST_STOP_N4 if n >= 4 or guest_stopped(res) else None)
+        if n == GUEST_COUNTS[0]:
+            signals_results(tap, run, n, mode)
         det = []
         for r in run.records[idx + 1:] if idx >= 0 else []:
             if r["@"] == "ctl" and r.get("op") == "detach":
