@@ -29,6 +29,7 @@ IOACCEL_BENCH_CPU_PM (on), IOACCEL_BENCH_OUT.
 
 import importlib.util
 import os
+import shlex
 import sys
 import time
 
@@ -100,6 +101,14 @@ if tb_load_modules patched && tb_start_guests 1 bench; then
 def plan_for(repeats, packets, transactions, cpu_pm):
     lines = [PLAN_HEAD % {"cpu_pm": "-overcommit cpu-pm=on" if cpu_pm else "",
                           "idle": POLL_STOP_IDLE_US}]
+    # IOACCEL_BENCH_VHOST="poll_signal_delay_us=0 ...": vhost.ko parameters
+    # for this run (to measure a mechanism against its own absence).
+    for kv in os.environ.get("IOACCEL_BENCH_VHOST", "").split():
+        name, _, value = kv.partition("=")
+        lines.append("\techo %s >/sys/module/vhost/parameters/%s" %
+                     (shlex.quote(value), shlex.quote(name)))
+        lines.append("\ttb_emit \"vhostparam name=%s value=$(cat "
+                     "/sys/module/vhost/parameters/%s)\"" % (name, name))
     for mode, grant, polled in MODES:
         lines.append("\tbe_mode %d %d && tb_measure warmup-%s tx 64 1000 %s" %
                      (grant, polled, mode, mode))
@@ -155,6 +164,8 @@ def main():
               "disabled" if cpu_pm else "on", images.kernel.release, repeats,
               packets, transactions))
     bench_exits.print_table(records)
+    for r in run.find("vhostparam"):
+        print("vhost parameter for this run: %s=%s" % (r["name"], r["value"]))
     base = {(r["workload"], r["size"]): r["exits_per_packet"]
             for r in records if r["mode"] == "no-grant"}
     for r in records:

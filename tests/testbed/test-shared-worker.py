@@ -358,7 +358,10 @@ def main():
         g = run.find("guests", n=str(n))
         booted = bool(g) and g[0]["ok"] == "1"
         tap.result(booted, "%d L2 guest(s) boot with vhost-net" % n,
-                   "record: %s" % g,
+                   "\n".join(["record: %s" % g] +
+                             ["%s" % r for r in run.find("bootstall",
+                                                         n=str(n))] +
+                             faults + stalled("boot-n%d" % n)),
                    todo=GUEST_STOP_N4 if n >= 2 else None)
         if not booted and n >= 2:
             for what in ("attach", "worker threads", "TX", "RR", "RX",

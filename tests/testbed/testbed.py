@@ -461,6 +461,9 @@ def build_ioaccel_ctl():
 
 L1_CPUS = 4
 L1_MEM_MB = 3072
+# An L1 that writes nothing (console, results) for this long is wedged:
+# the longest quiet step of a plan is a guest boot (400 s at most).
+L1_SILENT_S = int(os.environ.get("IOACCEL_L1_SILENT_S", "600"))
 
 
 def l1_command(images, plan_file, console, results):
@@ -507,6 +510,48 @@ def reset_log_path(logdir):
     return os.path.join(logdir, "l1-qemu-reset.log")
 
 
+def cpu_snapshot(logdir):
+    """Every L1 vCPU's registers and local APIC as QEMU sees them (halted?
+    interrupts pending in the IRR?), into l1-cpus.txt: what a wedged L1,
+    which answers neither interrupts nor NMIs, still shows."""
+    out = []
+    try:
+        with socket.socket(socket.AF_UNIX) as s:
+            s.settimeout(2)
+            s.connect(monitor_path(logdir))
+            for cmd in ["cpu %d\ninfo registers\ninfo lapic" % c
+                        for c in range(L1_CPUS)]:
+                s.sendall(cmd.encode() + b"\n")
+                time.sleep(1)
+                try:
+                    while True:
+                        data = s.recv(65536)
+                        if not data:
+                            break
+                        out.append(data.decode(errors="replace"))
+                except socket.timeout:
+                    pass
+    except OSError as e:
+        log("no CPU snapshot of the hung L1: %s" % e)
+        return None
+    path = os.path.join(logdir, "l1-cpus.txt")
+    text = re.sub(r"\x1b\[[0-9;]*[A-Za-z]|\r", "", "".join(out))
+    # One line per CPU first: halted?  interrupts enabled?  what waits?
+    summary = ["CPU %d: HLT=%s RFL=%s IRR %s ISR %s" % (c, h, f, irr, isr)
+               for c, (f, h, irr, isr) in enumerate(zip(
+                   re.findall(r"RFL=(\w+)", text),
+                   re.findall(r"HLT=(\d)", text),
+                   re.findall(r"IRR\t *(.*)", text),
+                   re.findall(r"ISR\t *(.*)", text)))]
+    for line in summary:
+        log("wedged L1: " + line)
+    with open(path, "w") as f:
+        f.write("\n".join(summary + [""] + [
+            line for line in text.split("\n")
+            if not line.startswith("(qemu)")]))
+    return path
+
+
 def sysrq_dump(logdir):
     """Ask a hung L1 for its blocked tasks and every CPU's backtrace (magic
     SysRq keys through QEMU's monitor; L1's init enables them), so that the
@@ -525,12 +570,13 @@ def sysrq_dump(logdir):
 class Run:
     """The outcome of one L1 boot: parsed "@@" records and log paths."""
 
-    def __init__(self, logdir, records, rc, timed_out, seconds):
+    def __init__(self, logdir, records, rc, timed_out, seconds, wedged=0):
         self.logdir = logdir
         self.records = records
         self.rc = rc
         self.timed_out = timed_out
         self.seconds = seconds
+        self.wedged = wedged    # s without output when it was killed, or 0
 
     def find(self, word, **match):
         return [r for r in self.records if r["@"] == word and
@@ -557,6 +603,10 @@ class Run:
 
     def ending(self):
         """How L1 ended, for the diagnostics of a failed run."""
+        if self.wedged:
+            return ("killed after %d s without output (wedged; QEMU's view "
+                    "of its CPUs: %s)" % (self.wedged, os.path.join(
+                        self.logdir, "l1-cpus.txt")))
         if self.timed_out:
             return "killed after its timeout"
         if self.find("plan-done"):
@@ -626,14 +676,26 @@ def boot_l1(images, name, plan, timeout):
     with open(os.path.join(logdir, "l1-qemu.log"), "w") as qlog:
         p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=qlog,
                              stderr=subprocess.STDOUT)
-        timed_out = False
-        try:
-            rc = p.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-            sysrq_dump(logdir)
-            p.kill()
-            rc = p.wait()
+        timed_out, wedged = False, 0
+        size, since = -1, start
+        while p.poll() is None:
+            now = time.time()
+            grown = sum(os.path.getsize(f) for f in (console, results)
+                        if os.path.exists(f))
+            if grown != size:
+                size, since = grown, now
+            if now - start > timeout or now - since > L1_SILENT_S:
+                timed_out = True
+                if now - since > L1_SILENT_S:
+                    wedged = int(now - since)
+                    log("L1 '%s' wrote nothing for %d s: wedged" %
+                        (name, wedged))
+                    cpu_snapshot(logdir)
+                sysrq_dump(logdir)
+                p.kill()
+                break
+            time.sleep(2)
+        rc = p.wait()
     seconds = time.time() - start
     records, l2logs = [], {}
     with open(results, errors="replace") as f:
@@ -650,10 +712,10 @@ def boot_l1(images, name, plan, timeout):
     for g, lines in l2logs.items():
         with open(os.path.join(logdir, "l2-guest%s.log" % g), "a") as f:
             f.write("\n".join(lines) + "\n")
-    if timed_out:
+    if timed_out and not wedged:
         log("L1 '%s' ran past %d s and was killed" % (name, timeout))
     log("L1 '%s' finished in %.0f s" % (name, seconds))
-    return Run(logdir, records, rc, timed_out, seconds)
+    return Run(logdir, records, rc, timed_out, seconds, wedged)
 
 
 # ------------------------------------------------------------ measurements
@@ -663,11 +725,11 @@ def run_l1_bench(images, name, plan, timeout):
     test-shared-worker.py's L1_CRASH), its cases would be missing from the
     medians, so it boots once more, and says so on stdout."""
     run = run_l1(images, name, plan, timeout)
-    if run.crashed():
+    if run.crashed() or run.wedged:
         print("# %s: L1 crashed (%s; %s), booting it again" %
               (name, run.ending(), run.logdir), flush=True)
         run = run_l1(images, name, plan, timeout)
-        if run.crashed():
+        if run.crashed() or run.wedged:
             print("# %s: L1 crashed again (%s): its rows are incomplete" %
                   (name, run.ending()), flush=True)
     return run

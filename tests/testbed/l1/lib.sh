@@ -222,8 +222,10 @@ tb_start_guests() {
 			left=$((deadline - $(cut -d. -f1 /proc/uptime)))
 			[ $left -gt 5 ] || left=5
 			if ! timeout $((left + 10)) udpbench ctl "10.$net.$i.2" $TB_CTL_PORT $((left * 1000)) "sink 9 1 1 1" >/dev/null; then
+				[ $ok = 0 ] || tb_stall_sample "boot-n$n"
 				ok=0
 				echo "L1: guest $i does not answer on net $net"
+				tb_boot_stall $i $net "$(echo $TB_GUEST_PIDS | cut -d' ' -f$((i + 1)))"
 			fi
 		done
 		i=$((i + 1))
@@ -236,6 +238,19 @@ tb_start_guests() {
 	done
 	tb_emit "guests n=$n label=${2:-none} ok=$ok uptime=$(cut -d' ' -f1 /proc/uptime)"
 	[ $ok = 1 ]
+}
+
+# tb_boot_stall I NET PID: what a guest that does not answer at boot is
+# doing: its tap's packet counts (did it send anything?) and the state and
+# wait channel of each of its QEMU's threads.
+tb_boot_stall() {
+	s=/sys/class/net/tap$1.$2/statistics
+	th=
+	for t in /proc/$3/task/*; do
+		[ -r "$t/stat" ] || continue
+		th="$th$(tr ' ' _ <"$t/comm"):$(sed 's/.*) //' "$t/stat" | cut -d' ' -f1):$(cat "$t/wchan" 2>/dev/null),"
+	done
+	tb_emit "bootstall n=$TB_GUESTS guest=$1 net=$2 tap_rx=$(cat $s/rx_packets 2>/dev/null) tap_tx=$(cat $s/tx_packets 2>/dev/null) console_bytes=$(wc -c </tmp/l2-$1.log 2>/dev/null) threads=${th%,}"
 }
 
 # tb_net MODE: the guest NIC a mode measures (1 for *-busypoll, else 0).
