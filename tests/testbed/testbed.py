@@ -510,19 +510,17 @@ def reset_log_path(logdir):
     return os.path.join(logdir, "l1-qemu-reset.log")
 
 
-def cpu_snapshot(logdir):
-    """Every L1 vCPU's registers and local APIC as QEMU sees them (halted?
-    interrupts pending in the IRR?), into l1-cpus.txt: what a wedged L1,
-    which answers neither interrupts nor NMIs, still shows."""
+def monitor(logdir, commands, pause, what):
+    """Send @commands to L1's QEMU monitor, each followed by up to @pause s
+    of its answer; returns the answers (escape sequences, CRs and prompt
+    lines removed), or None (logged, as @what) where it is unreachable."""
     out = []
     try:
         with socket.socket(socket.AF_UNIX) as s:
-            s.settimeout(2)
+            s.settimeout(pause)
             s.connect(monitor_path(logdir))
-            for cmd in ["cpu %d\ninfo registers\ninfo lapic" % c
-                        for c in range(L1_CPUS)]:
+            for cmd in commands:
                 s.sendall(cmd.encode() + b"\n")
-                time.sleep(1)
                 try:
                     while True:
                         data = s.recv(65536)
@@ -532,10 +530,21 @@ def cpu_snapshot(logdir):
                 except socket.timeout:
                     pass
     except OSError as e:
-        log("no CPU snapshot of the hung L1: %s" % e)
+        log("no %s of the hung L1: %s" % (what, e))
         return None
-    path = os.path.join(logdir, "l1-cpus.txt")
     text = re.sub(r"\x1b\[[0-9;]*[A-Za-z]|\r", "", "".join(out))
+    return "\n".join(line for line in text.split("\n")
+                     if not line.startswith("(qemu)"))
+
+
+def cpu_snapshot(logdir):
+    """Every L1 vCPU's registers and local APIC as QEMU sees them (halted?
+    interrupts pending in the IRR?), into l1-cpus.txt: what a wedged L1,
+    which answers neither interrupts nor NMIs, still shows."""
+    text = monitor(logdir, ["cpu %d\ninfo registers\ninfo lapic" % c
+                            for c in range(L1_CPUS)], 2, "CPU snapshot")
+    if text is None:
+        return None
     # One line per CPU first: halted?  interrupts enabled?  what waits?
     summary = ["CPU %d: HLT=%s RFL=%s IRR %s ISR %s" % (c, h, f, irr, isr)
                for c, (f, h, irr, isr) in enumerate(zip(
@@ -545,10 +554,9 @@ def cpu_snapshot(logdir):
                    re.findall(r"ISR\t *(.*)", text)))]
     for line in summary:
         log("wedged L1: " + line)
+    path = os.path.join(logdir, "l1-cpus.txt")
     with open(path, "w") as f:
-        f.write("\n".join(summary + [""] + [
-            line for line in text.split("\n")
-            if not line.startswith("(qemu)")]))
+        f.write("\n".join(summary + ["", text]))
     return path
 
 
@@ -556,15 +564,8 @@ def sysrq_dump(logdir):
     """Ask a hung L1 for its blocked tasks and every CPU's backtrace (magic
     SysRq keys through QEMU's monitor; L1's init enables them), so that the
     console log shows where it hangs before it is killed."""
-    try:
-        with socket.socket(socket.AF_UNIX) as s:
-            s.settimeout(5)
-            s.connect(monitor_path(logdir))
-            for key in ("w", "l"):
-                s.sendall(b"sendkey alt-sysrq-%s\n" % key.encode())
-                time.sleep(5)
-    except OSError as e:
-        log("no SysRq dump of the hung L1: %s" % e)
+    monitor(logdir, ["sendkey alt-sysrq-%s" % key for key in ("w", "l")], 5,
+            "SysRq dump")
 
 
 class Run:
@@ -684,13 +685,12 @@ def boot_l1(images, name, plan, timeout):
                         if os.path.exists(f))
             if grown != size:
                 size, since = grown, now
-            if now - start > timeout or now - since > L1_SILENT_S:
+            if now - since > L1_SILENT_S:
+                wedged = int(now - since)
+                log("L1 '%s' wrote nothing for %d s: wedged" % (name, wedged))
+                cpu_snapshot(logdir)
+            if wedged or now - start > timeout:
                 timed_out = True
-                if now - since > L1_SILENT_S:
-                    wedged = int(now - since)
-                    log("L1 '%s' wrote nothing for %d s: wedged" %
-                        (name, wedged))
-                    cpu_snapshot(logdir)
                 sysrq_dump(logdir)
                 p.kill()
                 break
