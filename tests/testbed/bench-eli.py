@@ -24,12 +24,12 @@ B, rr 64 B; exits in L1 by reason over the window, medians of repeats).
 Kicks stay except in ioaccel-full, whose shared worker polls.
 Writes build/bench/eli.json.  Environment: IOACCEL_BENCH_REPEATS (3),
 IOACCEL_BENCH_PACKETS (4000), IOACCEL_BENCH_TRANSACTIONS (500),
-IOACCEL_BENCH_CPU_PM (on), IOACCEL_BENCH_OUT.
+IOACCEL_BENCH_CPU_PM (on), IOACCEL_BENCH_OUT, IOACCEL_BENCH_VHOST (vhost.ko
+parameters for the run, "name=value ...").
 """
 
 import importlib.util
 import os
-import shlex
 import sys
 import time
 
@@ -101,14 +101,7 @@ if tb_load_modules patched && tb_start_guests 1 bench; then
 def plan_for(repeats, packets, transactions, cpu_pm):
     lines = [PLAN_HEAD % {"cpu_pm": "-overcommit cpu-pm=on" if cpu_pm else "",
                           "idle": POLL_STOP_IDLE_US}]
-    # IOACCEL_BENCH_VHOST="poll_signal_delay_us=0 ...": vhost.ko parameters
-    # for this run (to measure a mechanism against its own absence).
-    for kv in os.environ.get("IOACCEL_BENCH_VHOST", "").split():
-        name, _, value = kv.partition("=")
-        lines.append("\techo %s >/sys/module/vhost/parameters/%s" %
-                     (shlex.quote(value), shlex.quote(name)))
-        lines.append("\ttb_emit \"vhostparam name=%s value=$(cat "
-                     "/sys/module/vhost/parameters/%s)\"" % (name, name))
+    lines += testbed.vhost_param_lines()
     for mode, grant, polled in MODES:
         lines.append("\tbe_mode %d %d && tb_measure warmup-%s tx 64 1000 %s" %
                      (grant, polled, mode, mode))

@@ -8,7 +8,13 @@ three modes are measured on the same guests, repeats interleaved:
                        code paths)
   stock-busypoll       net 1 (tap poll-us=50: upstream's bounded busy polling)
   ioaccel-shared-poll  net 0 after IOACCEL_IOC_ATTACH_VM of every guest to the
-                       shared worker on L1's CPU 3 with polling on
+                       shared worker on L1's CPU 3 with polling on; one
+                       worker for all of them (devices_per_worker=0: with
+                       two NICs per guest the default, 4, would start a
+                       second worker on the same CPU at N = 4)
+Threads are not pinned: with vCPUs on CPUs 0-2 and stock's vhost threads
+on CPU 3 (2026-12-07), N = 4 put two vCPUs on one L1 CPU and every mode
+fell to ~700 pkt/s, RR to 2-72 transactions/s.
 Workloads (tests/testbed/l1/lib.sh tb_measure): tx and rx 64 B and 1500 B
 floods, rr 64 B request/response.  Per case: exits per packet (median of
 the repeats, with min-max), kick (NPF) and interrupt exits per packet,
@@ -21,7 +27,9 @@ with guest 0's turns never ended early for it (sched_yield_to_latency=N).
 
 Environment: IOACCEL_BENCH_GUESTS (default "1 2 4"), IOACCEL_BENCH_REPEATS
 (default 3), IOACCEL_BENCH_PACKETS (all guests together, default 10000),
-IOACCEL_BENCH_TRANSACTIONS (default 1000), IOACCEL_BENCH_OUT.
+IOACCEL_BENCH_TRANSACTIONS (default 1000), IOACCEL_BENCH_OUT,
+IOACCEL_BENCH_WORKLOADS (default "tx rx rr"), IOACCEL_BENCH_VHOST
+(vhost.ko parameters for the run, "name=value ...").
 """
 
 import json
@@ -44,9 +52,11 @@ FAIR_RR = 100
 FAIR_FLOOD = 5000
 
 
-def plan_for(n, repeats, packets, transactions):
+def plan_for(n, repeats, packets, transactions, workloads):
     lines = [". /testbed/shared-worker.sh",
              "if tb_load_modules patched && tb_start_guests %d bench; then" % n]
+    lines.append("\techo 0 >/sys/module/vhost/parameters/devices_per_worker")
+    lines += testbed.vhost_param_lines()
     for mode in MODES:
         if mode == "ioaccel-shared-poll":
             lines.append("\tsw_attach_all %d shared on 0 %d" %
@@ -62,12 +72,14 @@ def plan_for(n, repeats, packets, transactions):
                              (IO_CORE, POLL_STOP_IDLE_US))
             for wl, size, count in testbed.bench_cases(max(1, packets // n),
                                          max(1, transactions // n)):
+                if wl not in workloads:
+                    continue
                 lines.append("\tsw_measure %s-%s%d-n%d-r%d %s %d %d %s" % (
                     mode, wl, size, n, r, wl, size, count, mode))
             if mode == "ioaccel-shared-poll":
                 lines.append("\tsw_kstats %s-n%d-r%d" % (mode, n, r))
                 lines.append("\tsw_detach_all")
-    if n == 2:
+    if n == 2 and "rr" in workloads:
         # Fairness: guest 1's round trips alone and under guest 0's flood,
         # in the throughput class, then in the latency class, with and
         # without the early end of guest 0's turns (patch 0017).
@@ -124,6 +136,7 @@ def summarize(results):
               if r["ctxt"] is not None]
         pps = [r["packets_received"] / r["seconds"] for r in rs
                if r["seconds"]]
+        eps = [r["exits"] / r["seconds"] for r in rs if r["seconds"]]
         reasons = {}
         for r in rs:
             for c, v in r["exits_by_reason"].items():
@@ -139,6 +152,7 @@ def summarize(results):
             "irq_exits_per_packet": statistics.median(irq),
             "ctxt_per_1000_packets": statistics.median(cs) if cs else None,
             "packets_per_second": statistics.median(pps) if pps else None,
+            "exits_per_second": statistics.median(eps) if eps else None,
             "packets_sent": statistics.median(r["packets_sent"] for r in rs),
             "packets_received": statistics.median(
                 r["packets_received"] for r in rs),
@@ -155,20 +169,26 @@ def ratio(a, b):
 
 def print_table(records):
     """One row per case; pps and ctxt also as a ratio to the "stock" row
-    of the same workload and N (the same cores, per-device threads)."""
+    of the same workload and N (the same cores, per-device threads).
+    hlt and msr per packet, and all exits per second, because the guest's
+    idle and timer exits scale with time, not with packets."""
     stock = {(r["workload"], r["size"], r["guests"]): r for r in records
              if r["mode"] == "stock"}
-    print("%-20s %-3s %5s %2s %-22s %7s %7s %7s %9s %9s %6s %6s" % (
+    print("%-20s %-3s %5s %2s %-22s %7s %7s %7s %7s %7s %8s %9s %9s %6s %6s" % (
         "mode", "wl", "size", "N", "exits/pkt [min-max]", "kicks", "npf",
-        "irq", "ctxt/1k", "pkt/s", "pps/st", "cs/st"))
+        "irq", "hlt", "msr", "exits/s", "ctxt/1k", "pkt/s", "pps/st", "cs/st"))
     for r in records:
         st = stock.get((r["workload"], r["size"], r["guests"]), {})
+        eps = r.get("exits_per_second")
         print("%-20s %-3s %5d %2d %6.3f [%.3f-%.3f]    %7.3f %7.3f %7.3f "
-              "%9s %9s %6s %6s" % (
+              "%7.3f %7.3f %8s %9s %9s %6s %6s" % (
                   r["mode"], r["workload"], r["size"], r["guests"],
                   r["exits_per_packet"], r["exits_per_packet_min"],
                   r["exits_per_packet_max"], r["kick_exits_per_packet"],
                   r["npf_exits_per_packet"], r["irq_exits_per_packet"],
+                  r["exits_by_reason"].get("hlt", 0),
+                  r["exits_by_reason"].get("msr", 0),
+                  "%.0f" % eps if eps else "-",
                   "%.1f" % r["ctxt_per_1000_packets"]
                   if r["ctxt_per_1000_packets"] is not None else "-",
                   "%.0f" % r["packets_per_second"]
@@ -182,6 +202,11 @@ def print_table(records):
 
 def main():
     sys.path.insert(0, HERE)
+    if len(sys.argv) == 3 and sys.argv[1] == "--table":
+        # Print the table of an earlier run's JSON again.
+        with open(sys.argv[2]) as f:
+            print_table(json.load(f)["cases"])
+        return 0
     import importlib.util
     spec = importlib.util.spec_from_file_location(
         "test_shared_worker", os.path.join(HERE, "test-shared-worker.py"))
@@ -193,6 +218,7 @@ def main():
     repeats = testbed.env_int("IOACCEL_BENCH_REPEATS", 3)
     packets = testbed.env_int("IOACCEL_BENCH_PACKETS", 10000)
     transactions = testbed.env_int("IOACCEL_BENCH_TRANSACTIONS", 1000)
+    workloads = os.environ.get("IOACCEL_BENCH_WORKLOADS", "tx rx rr").split()
     out = os.environ.get("IOACCEL_BENCH_OUT",
                          os.path.join(testbed.TOP, "build", "bench",
                                       "shared-worker.json"))
@@ -204,7 +230,7 @@ def main():
     yields = None
     signals = []
     for n in guests:
-        plan = plan_for(n, repeats, packets, transactions)
+        plan = plan_for(n, repeats, packets, transactions, workloads)
         run = testbed.run_l1_bench(img, "bench-shared-worker-n%d" % n,
                                    plan, 900 + 400 * n * repeats)
         for c in sorted({r["case"] for r in run.find("case")}):

@@ -862,6 +862,21 @@ def env_int(name, default):
     return int(v) if v.strip() else default
 
 
+def vhost_param_lines():
+    """Plan lines that set the vhost.ko parameters IOACCEL_BENCH_VHOST names
+    ("poll_signal_delay_us=0 ..."), for a benchmark that measures a
+    mechanism against its own absence, and record them."""
+    lines = []
+    for kv in os.environ.get("IOACCEL_BENCH_VHOST", "").split():
+        name, _, value = kv.partition("=")
+        lines.append("\techo %s >/sys/module/vhost/parameters/%s" %
+                     (shlex.quote(value), shlex.quote(name)))
+        lines.append("\ttb_emit \"vhostparam name=%s value=$(cat "
+                     "/sys/module/vhost/parameters/%s)\"" %
+                     (shlex.quote(name), shlex.quote(name)))
+    return lines
+
+
 def bench_cases(packets, transactions):
     """The workloads every exits benchmark measures: (workload, size, count)."""
     return [("tx", 64, packets), ("tx", 1500, packets), ("rx", 64, packets),

@@ -250,7 +250,13 @@ tb_boot_stall() {
 		[ -r "$t/stat" ] || continue
 		th="$th$(tr ' ' _ <"$t/comm"):$(sed 's/.*) //' "$t/stat" | cut -d' ' -f1):$(cat "$t/wchan" 2>/dev/null),"
 	done
-	tb_emit "bootstall n=$TB_GUESTS guest=$1 net=$2 tap_rx=$(cat $s/rx_packets 2>/dev/null) tap_tx=$(cat $s/tx_packets 2>/dev/null) console_bytes=$(wc -c </tmp/l2-$1.log 2>/dev/null) threads=${th%,}"
+	# A QEMU that is gone: its exit status and the end of its stderr.
+	gone=
+	if [ "$2" = 0 ] && ! kill -0 "$3" 2>/dev/null; then
+		wait "$3" 2>/dev/null
+		gone=" exited=$? stderr=$(tail -c 300 /tmp/l2-$1.qemu 2>/dev/null | tr -s ' \t\n' '___')"
+	fi
+	tb_emit "bootstall n=$TB_GUESTS guest=$1 net=$2 tap_rx=$(cat $s/rx_packets 2>/dev/null) tap_tx=$(cat $s/tx_packets 2>/dev/null) console_bytes=$(wc -c </tmp/l2-$1.log 2>/dev/null) threads=${th%,}$gone"
 }
 
 # tb_net MODE: the guest NIC a mode measures (1 for *-busypoll, else 0).
