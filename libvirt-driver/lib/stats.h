@@ -13,7 +13,7 @@
  * file per counter it supports (a missing file reads as "not counted"). */
 #define IOACCEL_WORKER_COUNTERS                                                          \
 	X(loops) X(polls) X(empty_polls) X(work_items) X(packets) X(bytes) X(cycles)    \
-	X(kicks_avoided) X(notify_reenabled) X(stuck) X(irqs_exitless)
+	X(kicks_avoided) X(notify_reenabled) X(stuck) X(idle_sleeps) X(irqs_exitless)
 #define IOACCEL_QUEUE_COUNTERS                                                           \
 	X(kicks) X(polls) X(empty_polls) X(work_items) X(packets) X(bytes) X(kicks_avoided) \
 	X(notify_reenabled) X(stuck) X(signals_deferred) X(deferred_irqs)                  \

@@ -77,12 +77,18 @@ def l1_images(images):
     })
 
 
-# The first N runs a TX flood with signal coalescing off as well.
+# The first N runs a TX flood with signal coalescing off as well, and
+# request/response with the worker sleeping between polling rounds.
 NODELAY = """		d=$(cat /sys/module/vhost/parameters/poll_signal_delay_us)
 		echo 0 >/sys/module/vhost/parameters/poll_signal_delay_us
 		tb_measure n{n}-txnow tx 64 {packets} $MODE
 		echo "$d" >/sys/module/vhost/parameters/poll_signal_delay_us
 		sw_kstats n{n}-txnow
+		d=$(cat /sys/module/vhost/parameters/poll_idle_sleep_us)
+		echo 50 >/sys/module/vhost/parameters/poll_idle_sleep_us
+		tb_measure n{n}-rrsleep rr 64 {transactions} $MODE
+		echo "$d" >/sys/module/vhost/parameters/poll_idle_sleep_us
+		sw_kstats n{n}-rrsleep
 """
 
 
@@ -145,7 +151,8 @@ if tb_load_modules patched; then
 	tb_stop_guests
 """.format(n=n, core=IO_CORE, packets=PACKETS, transactions=TRANSACTIONS,
                    idle=POLL_STOP_IDLE_US, nodelay="" if n != GUEST_COUNTS[0]
-                   else NODELAY.format(n=n, packets=PACKETS // 4)))
+                   else NODELAY.format(n=n, packets=PACKETS // 4,
+                                       transactions=TRANSACTIONS)))
     lines.append("""
 	if tb_start_guests 2 $MODE; then
 		sw_attach_all {core} shared $POLL 0 {idle}
@@ -280,6 +287,33 @@ def per_guest(run, case):
     return out
 
 
+def worker_stat(run, tag, name):
+    """A statistic of the shared workers, summed, in the kstats of tag."""
+    return sum(int(r["value"]) for r in run.find("kstat", tag=tag)
+               if r["path"].startswith("workers/") and
+               r["path"].rpartition("/")[2] == name and r["value"].isdigit())
+
+
+def idle_sleep_results(tap, run, n, mode):
+    """poll_idle_sleep_us=50 (patch 0019): the worker sleeps between polling
+    rounds, its queues stay polled, every transaction completes."""
+    before, after = "n%d-txnow" % n, "n%d-rrsleep" % n
+    sleeps = worker_stat(run, after, "idle_sleeps") - \
+        worker_stat(run, before, "idle_sleeps")
+    avoided = worker_stat(run, after, "kicks_avoided") - \
+        worker_stat(run, before, "kicks_avoided")
+    res = per_guest(run, after)
+    ok = len(res) == n and all(st == "ok" and s == r == TRANSACTIONS
+                               for s, r, st in res.values())
+    tap.result(mode == "ioaccel-shared-poll" and ok and sleeps > 0 and
+               avoided > 0,
+               "N=%d RR with poll_idle_sleep_us=50: the worker slept %d times "
+               "between polling rounds, its polls found buffers %d times "
+               "without a kick, every guest's %d transactions complete" %
+               (n, sleeps, avoided, TRANSACTIONS),
+               "per guest: %s; kstat: %s" % (res, run.find("kstat", tag=after)))
+
+
 def signals_results(tap, run, n, mode):
     """The polled TX queues held back their used signals (patch 0018), and
     poll_signal_delay_us=0 turns that off."""
@@ -301,7 +335,7 @@ def signals_results(tap, run, n, mode):
 
 
 def main():
-    tap = testbed.Tap(7 + 7 * len(GUEST_COUNTS) + 2 + 12)
+    tap = testbed.Tap(7 + 7 * len(GUEST_COUNTS) + 3 + 12)
     try:
         img = l1_images(testbed.prepare())
     except testbed.TestbedError as e:
@@ -366,7 +400,8 @@ def main():
         if not booted and n >= 2:
             for what in ("attach", "worker threads", "TX", "RR", "RX",
                          "detach") + (("TX signals held back",
-                                       "poll_signal_delay_us=0")
+                                       "poll_signal_delay_us=0",
+                                       "poll_idle_sleep_us=50")
                                       if n == GUEST_COUNTS[0] else ()):
                 tap.result(True, "N=%d %s" % (n, what),
                            skip="not all %d guests booted (the known bug "
@@ -429,6 +464,7 @@ def main():
                    todo=GUEST_STOP_N4 if n >= 4 or guest_stopped(res) else None)
         if n == GUEST_COUNTS[0]:
             signals_results(tap, run, n, mode)
+            idle_sleep_results(tap, run, n, mode)
         det = []
         for r in run.records[idx + 1:] if idx >= 0 else []:
             if r["@"] == "ctl" and r.get("op") == "detach":
