@@ -59,9 +59,11 @@ def traffic_tests(tap, run, set_name):
     by_reason = ", ".join("%s %d" % (testbed.reason_name(c), n) for c, n in
                           sorted(r["exits_by_reason"].items(),
                                  key=lambda x: -x[1]))
-    # A kick is a nested page fault: counted apart, never more of them,
-    # but for one exit per snapshot whose NPF (kvm_exit) and MMIO
-    # (kvm_mmio) events fall on either side of the histograms' reads.
+    # A kick is a nested page fault, counted apart: never more of them
+    # (tb_snapshot reads the exits first before the window and last after
+    # it; 2 to spare).  Reading them in one order both times let the
+    # guest's kicks after the exits' read count alone (2026-12-07 CI:
+    # 438 kicks of 433 NPF).
     tap.result(r["exits"] > 0 and 0 < r["kick_exits"] <= r["npf_exits"] + 2 and
                r["debugfs"].get("exits", 0) > 0,
                "%s: the exit counters are read and non-zero (%d exits, %d "

@@ -158,13 +158,25 @@ tb_trace_flight() {
 TB_STATS="exits halt_exits halt_wakeup irq_exits irq_injections irq_window_exits
 nmi_window_exits io_exits mmio_exits request_irq_exits signal_exits
 host_state_reload fpu_reload insn_emulation nmi_injections"
-tb_snapshot() {
+tb_snapshot_exits() {
 	sed -n 's/^{ *exit_reason: *\([0-9]*\) *} *hitcount: *\([0-9]*\).*/@@ reason case='"$1"' when='"$2"' code=\1 count=\2/p' \
 		/sys/kernel/tracing/events/kvm/kvm_exit/hist >"$TB_OUT" 2>/dev/null
-	sed -n 's/^{ *ecx: *\([0-9]*\), *write: *\([0-9]*\) *} *hitcount: *\([0-9]*\).*/@@ msr case='"$1"' when='"$2"' ecx=\1 write=\2 count=\3/p' \
-		/sys/kernel/tracing/events/kvm/kvm_msr/hist >"$TB_OUT" 2>/dev/null
+}
+
+tb_snapshot_mmio() {
 	sed -n 's/^{ *gpa: *\([0-9a-fx]*\), *len: *\([0-9]*\) *} *hitcount: *\([0-9]*\).*/@@ mmio case='"$1"' when='"$2"' gpa=\1 len=\2 count=\3/p' \
 		/sys/kernel/tracing/events/kvm/kvm_mmio/hist >"$TB_OUT" 2>/dev/null
+}
+
+tb_snapshot() {
+	# A kick counts as an NPF exit and as an MMIO write: exits are read
+	# first before the window and last after it, so that no kick in the
+	# window is counted without its exit.
+	[ "$2" = after ] || tb_snapshot_exits "$1" "$2"
+	sed -n 's/^{ *ecx: *\([0-9]*\), *write: *\([0-9]*\) *} *hitcount: *\([0-9]*\).*/@@ msr case='"$1"' when='"$2"' ecx=\1 write=\2 count=\3/p' \
+		/sys/kernel/tracing/events/kvm/kvm_msr/hist >"$TB_OUT" 2>/dev/null
+	tb_snapshot_mmio "$1" "$2"
+	[ "$2" != after ] || tb_snapshot_exits "$1" "$2"
 	# shellcheck disable=SC2086
 	(cd /sys/kernel/debug/kvm && grep -H '' $TB_STATS 2>/dev/null) |
 		sed -n 's/^\([a-z_]*\):\([0-9]*\)$/@@ stat case='"$1"' when='"$2"' name=\1 value=\2/p' >"$TB_OUT"
