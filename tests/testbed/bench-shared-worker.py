@@ -51,9 +51,7 @@ sys.path.insert(0, HERE)
 MODES = ["stock", "stock-busypoll", "ioaccel-shared-poll"]
 IO_CORE = 3
 POLL_STOP_IDLE_US = 500000
-# The I/O core is an L1 vCPU, a thread on one of the host's two cores:
-# spinning there slows the guests' vCPUs (patch 0019).
-POLL_IDLE_SLEEP_US = 50
+POLL_IDLE_SLEEP_US = 50    # why: ioaccel-shared-poll above
 # Guest 1's net 0 (tests/testbed/l1/lib.sh tb_start_guests).
 GUEST1_MAC = "52:54:00:00:01:10"
 FAIR_RR = 100
